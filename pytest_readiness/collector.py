@@ -1,0 +1,272 @@
+"""The readiness run: collect item specs, keep reports, decide once at session end.
+
+Process roles (xdist): workers collect and run tests, the controller only receives reports.
+- ``serial``: one process does everything.
+- ``worker``: computes specs at collection and ships them once through ``workeroutput``;
+  attaches each test's evidence to its teardown report.
+- ``controller``: stores forwarded reports, merges the workers' specs, decides and reports.
+
+The per-report path is one dict assignment; everything else happens once, at the end.
+"""
+
+from __future__ import annotations
+
+import platform
+import socket
+import subprocess
+import time
+from dataclasses import asdict
+from datetime import date, datetime, timezone
+from typing import Any
+
+import pytest
+
+from pytest_readiness.config import Profile
+from pytest_readiness.errors import MarkerError
+from pytest_readiness.evidence import EvidenceStore
+from pytest_readiness.markers import SEVERITY_NAMES, spec_of
+from pytest_readiness.model import ItemSpec, RawResult, RunInfo, Scope, Severity, Verdict
+from pytest_readiness.outcomes import CRASH_PHASE, reduce_reports
+from pytest_readiness.policy import RunState, evaluate, exit_status
+from pytest_readiness.redaction import Redactor
+from pytest_readiness.reporting import redact_verdict, write_reports
+
+VERDICT_KEY = pytest.StashKey["Verdict"]()
+SPEC_KEY = pytest.StashKey[ItemSpec]()
+WORKEROUTPUT_KEY = "readiness"
+
+
+class ReadinessSession:
+    """Registered as a plugin only when ``--readiness`` is given."""
+
+    def __init__(
+        self, config: pytest.Config, profile: Profile, redactor: Redactor, role: str
+    ) -> None:
+        self.config = config
+        self.profile = profile
+        self.redactor = redactor
+        self.role = role
+        self.evidence = EvidenceStore(redactor)
+        self.specs: dict[str, ItemSpec] = {}  # nodeid -> spec, in collection order
+        self.total = 0  # items collected before any deselection
+        self.reports: dict[tuple[str, str], Any] = {}
+        self.crashed: list[str] = []
+        self.started = time.time()
+        self.verdict: Verdict | None = None
+        self.baseline: tuple[str, dict[str, Any]] | None = None  # (path, previous JSON result)
+
+    # -- collection (serial and workers) ------------------------------------------------
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        """Before -m deselects: compute specs, and leave each item exactly its effective severity mark."""
+        self.total = len(items)
+        chains: dict[int, Any] = {}
+        marks: list[tuple[pytest.Item, ItemSpec, dict[str, Any]]] = []
+        overrides = self.profile.severity_overrides
+        for item in items:
+            try:
+                spec, found = spec_of(item, self.profile.policy, overrides)
+            except MarkerError as exc:
+                raise pytest.UsageError(str(exc)) from None
+            item.stash[SPEC_KEY] = spec
+            kwargs: dict[str, Any] = {}
+            for mark in reversed(found):
+                kwargs.update(mark.kwargs)
+            marks.append((item, spec, kwargs))
+            for node in item.listchain():
+                chains[id(node)] = node
+        # -m matches every mark in an item's chain; keep only the effective one, on the item.
+        for node in chains.values():
+            if any(m.name in SEVERITY_NAMES for m in node.own_markers):
+                node.own_markers[:] = [m for m in node.own_markers if m.name not in SEVERITY_NAMES]
+        for item, spec, kwargs in marks:
+            item.add_marker(getattr(pytest.mark, spec.severity.value)(**kwargs))
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.specs = {
+            item.nodeid: item.stash[SPEC_KEY] for item in session.items if SPEC_KEY in item.stash
+        }
+
+    # -- reports (serial and controller) -------------------------------------------------
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.reports[report.nodeid, report.when] = report
+
+    # -- xdist controller -----------------------------------------------------------------
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        if error:
+            lines = str(error).strip().splitlines() or ["died"]
+            self.crashed.append(f"{node.gateway.id}: {lines[-1]}")
+        shipped = getattr(node, "workeroutput", {}).get(WORKEROUTPUT_KEY)
+        if shipped:
+            self.total = max(self.total, shipped["total"])
+            for data in shipped["specs"]:
+                if data["nodeid"] not in self.specs:
+                    data = dict(data, severity=Severity(data["severity"]))
+                    self.specs[data["nodeid"]] = ItemSpec(**data)
+
+    # -- end of session --------------------------------------------------------------------
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self.config.option.collectonly:
+            return
+        if self.role == "worker":
+            output = self.config.workeroutput  # type: ignore[attr-defined]
+            output[WORKEROUTPUT_KEY] = {
+                "total": self.total,
+                "specs": [_spec_dict(s) for s in self.specs.values()],
+            }
+            return
+        verdict = self._decide(session, int(exitstatus))
+        self.verdict = verdict
+        self.config.stash[VERDICT_KEY] = verdict
+        session.exitstatus = verdict.exit_status
+        self.config.hook.pytest_readiness_verdict(verdict=verdict, config=self.config)
+        write_reports(verdict, self.config)
+
+    def _decide(self, session: pytest.Session, pytest_status: int) -> Verdict:
+        phases: dict[str, dict[str, Any]] = {}
+        for (nodeid, when), report in self.reports.items():
+            phases.setdefault(nodeid, {})[when] = report
+        raw: dict[str, RawResult] = {}
+        for nodeid, by_phase in phases.items():
+            evidence = self.evidence.records.get(nodeid)
+            if evidence is None and "teardown" in by_phase:
+                evidence = getattr(by_phase["teardown"], "readiness_evidence", None)
+            raw[nodeid] = reduce_reports(by_phase, evidence)
+        crashed = list(self.crashed)
+        for nodeid, by_phase in phases.items():
+            if CRASH_PHASE in by_phase and not crashed:
+                crashed.append(f"while running {nodeid}")
+        verdict = evaluate(
+            list(self.specs.values()),
+            raw,
+            self.profile.policy,
+            waivers=self.profile.waivers,
+            attestations=self.profile.attestations,
+            today=date.today(),
+            run_state=RunState(
+                interrupted=_interruption(session, pytest_status), crashed_workers=tuple(crashed)
+            ),
+            scope=self._scope(),
+            run=self._run_info(),
+        )
+        status = exit_status(verdict.decision, pytest_status, self.profile.policy)
+        if status == 0 and verdict.decision.value not in ("GO", "DELAY"):
+            status = 1  # never exit 0 on NO-GO, NO DATA or INCOMPLETE
+        verdict = redact_verdict(verdict, self.redactor)
+        from dataclasses import replace
+
+        verdict = replace(verdict, exit_status=status)
+        if self.baseline is not None:
+            from pytest_readiness.baseline import compare
+
+            path, previous = self.baseline
+            verdict = replace(verdict, baseline=compare(verdict, previous, path))
+        return verdict
+
+    def _scope(self) -> Scope:
+        option = self.config.option
+        narrowed: list[str] = []
+        markexpr = getattr(option, "markexpr", "") or ""
+        if markexpr:
+            narrowed.append(
+                f"{markexpr} only" if markexpr.strip() in SEVERITY_NAMES else f"-m '{markexpr}'"
+            )
+        if getattr(option, "keyword", ""):
+            narrowed.append(f"-k '{option.keyword}'")
+        if self.config.args_source == pytest.Config.ArgsSource.ARGS and self.config.args:
+            narrowed.append("paths: " + " ".join(self.config.args))
+        if getattr(option, "deselect", None):
+            narrowed.append("--deselect")
+        return Scope(
+            selected=len(self.specs),
+            total=max(self.total, len(self.specs)),
+            narrowed_by=tuple(narrowed),
+        )
+
+    def _run_info(self) -> RunInfo:
+        from pytest_readiness import __version__
+
+        workers = getattr(self.config.option, "numprocesses", None)
+        return RunInfo(
+            profile=self.profile.name,
+            config_path=self.profile.source,
+            started_at=datetime.fromtimestamp(self.started, tz=timezone.utc).isoformat(
+                timespec="seconds"
+            ),
+            duration=round(time.time() - self.started, 3),
+            hostname=socket.gethostname(),
+            git_commit=_git_commit(self.config.rootpath),
+            pytest_version=pytest.__version__,
+            plugin_version=__version__,
+            python_version=platform.python_version(),
+            workers=workers if isinstance(workers, int) else 0,
+        )
+
+    # -- terminal ----------------------------------------------------------------------------
+
+    def pytest_report_header(self, config: pytest.Config) -> str:
+        return f"readiness: profile {self.profile.name} (config {self.profile.source})"
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.verdict is None:
+            return
+        from pytest_readiness.reporters.terminal import render
+
+        for line in render(self.verdict, self.config.get_verbosity()):
+            if line.sep:
+                terminalreporter.write_sep(line.sep, line.text, **line.markup)
+            else:
+                terminalreporter.write_line(line.text, **line.markup)
+
+
+class EvidenceShipper:
+    """Worker side: puts each test's evidence on its teardown report, which xdist forwards."""
+
+    def __init__(self, store: EvidenceStore) -> None:
+        self.store = store
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "teardown" and self.store.records:
+            records = self.store.records.pop(report.nodeid, None)
+            if records:
+                report.readiness_evidence = records  # type: ignore[attr-defined]
+
+
+def _spec_dict(spec: ItemSpec) -> dict[str, Any]:
+    data = asdict(spec)
+    data["severity"] = spec.severity.value
+    return data
+
+
+def _interruption(session: pytest.Session, status: int) -> str | None:
+    if status == pytest.ExitCode.INTERRUPTED:
+        return str(session.shouldstop or session.shouldfail or "interrupted")
+    if status == pytest.ExitCode.INTERNAL_ERROR:
+        return "internal error"
+    if status == pytest.ExitCode.USAGE_ERROR:
+        return "usage error"
+    if session.shouldfail or session.shouldstop:
+        return str(session.shouldfail or session.shouldstop)
+    return None
+
+
+def _git_commit(root: Any) -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=2,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None

@@ -1,0 +1,289 @@
+"""Load readiness.yaml: YAML -> schema check -> profile chain -> ${ENV} interpolation -> Profile.
+
+Every problem becomes one :class:`ConfigError` naming the file, the key and the fix; the plugin
+turns it into pytest's usage error (exit status 4), never a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pytest_readiness.connectors.base import DEFAULT_TIMEOUT, Target
+from pytest_readiness.errors import ConfigError
+from pytest_readiness.model import Attestation, Severity, Waiver
+from pytest_readiness.policy import DEFAULT_WEIGHTS, Policy
+from pytest_readiness.redaction import MIN_SECRET_LENGTH
+from pytest_readiness.schema import Interpolated, validate
+
+TARGET_KINDS = ("kubernetes", "postgres", "redis", "nats", "http", "hosts")
+DEFAULT_ATTESTATION_DAYS = 90
+
+_VAR = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_MERGED_MAPS = ("policy", "thresholds", "severity")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The resolved profile: what the fixtures, the policy and the reports use."""
+
+    name: str
+    source: str
+    timeout: float = DEFAULT_TIMEOUT
+    policy: Policy = field(default_factory=Policy)
+    thresholds: Mapping[str, Any] = field(default_factory=dict)
+    severity_overrides: tuple[tuple[str, Severity], ...] = ()
+    waivers: tuple[Waiver, ...] = ()
+    attestations: tuple[Attestation, ...] = ()
+    targets: Mapping[str, tuple[Target, ...]] = field(default_factory=dict)
+    secrets: tuple[str, ...] = ()
+    description: str = ""
+
+    def targets_of(self, kind: str) -> tuple[Target, ...]:
+        return self.targets.get(kind, ())
+
+
+def load_profile(path: Path, name: str, environ: Mapping[str, str]) -> Profile:
+    """Read ``path`` and resolve profile ``name``; raise ConfigError on any problem."""
+    source = str(path)
+    document = _read(path)
+    document = validate(document, source=source, lenient=True)
+    profiles: dict[str, Any] = document["profiles"]
+    if name not in profiles:
+        known = ", ".join(sorted(profiles))
+        raise ConfigError(
+            source, "profiles", f"unknown profile {name!r}", f"known profiles: {known}"
+        )
+    merged = _resolve(profiles, name, source)
+    secrets: set[str] = set()
+    merged = _interpolate(merged, environ, source, f"profiles.{name}", secrets)
+    top_policy = _interpolate(document.get("policy", {}), environ, source, "policy", secrets)
+    checked = validate({"policy": top_policy, "profiles": {name: merged}}, source=source)
+    return _build(name, source, checked["policy"], checked["profiles"][name], secrets)
+
+
+def _read(path: Path) -> Any:
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            source,
+            None,
+            "file not found",
+            "create it (see docs/configuration.md) or pass --readiness-config=PATH",
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            source,
+            None,
+            f"cannot read the file ({type(exc).__name__})",
+            "check the path and that it is UTF-8 text",
+        ) from None
+    try:
+        document = yaml.load(text, Loader=_StrictLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
+        raise ConfigError(
+            source,
+            None,
+            f"YAML syntax error at {where}: {exc.problem}",
+            "fix the YAML syntax there",
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(source, None, f"YAML error: {exc}", "fix the YAML syntax") from None
+    if document is None:
+        raise ConfigError(
+            source, None, "the file is empty", "define 'profiles:' with at least one profile"
+        )
+    if not isinstance(document, dict):
+        raise ConfigError(
+            source,
+            None,
+            "the top level is not a mapping",
+            "start the file with 'profiles:' (and optionally 'policy:')",
+        )
+    return document
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that rejects duplicate keys: a silently dropped waiver or target is a bug."""
+
+
+def _construct_mapping(
+    loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False
+) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        seen.add(key)
+    loader.flatten_mapping(node)
+    return dict(loader.construct_pairs(node, deep=deep))
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _resolve(profiles: dict[str, Any], name: str, source: str) -> dict[str, Any]:
+    """Merge the ``extends`` chain: mappings merge key by key, everything else is replaced."""
+    chain: list[str] = []
+    current: str | None = name
+    while current is not None:
+        if current in chain:
+            loop = " -> ".join([*chain, current])
+            raise ConfigError(
+                source,
+                f"profiles.{chain[-1]}.extends",
+                f"profiles extend each other in a loop ({loop})",
+                "remove one of the 'extends:'",
+            )
+        if current not in profiles:
+            known = ", ".join(sorted(profiles))
+            raise ConfigError(
+                source,
+                f"profiles.{chain[-1]}.extends",
+                f"unknown profile {current!r}",
+                f"extend one of: {known}",
+            )
+        chain.append(current)
+        current = profiles[current].get("extends")
+    merged: dict[str, Any] = {}
+    for link in reversed(chain):
+        for key, value in profiles[link].items():
+            if (
+                key in _MERGED_MAPS
+                and isinstance(value, dict)
+                and isinstance(merged.get(key), dict)
+            ):
+                merged[key] = {**merged[key], **value}
+            else:
+                merged[key] = value
+    merged.pop("extends", None)
+    return merged
+
+
+def _interpolate(
+    value: Any, environ: Mapping[str, str], source: str, path: str, secrets: set[str]
+) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: _interpolate(v, environ, source, f"{path}.{k}", secrets) for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [
+            _interpolate(v, environ, source, f"{path}[{i}]", secrets) for i, v in enumerate(value)
+        ]
+    if not isinstance(value, str) or "$" not in value:
+        return value
+    from_env = False
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal from_env
+        if match.group(0) == "$${":
+            return "${"
+        var, default = match.group(1), match.group(2)
+        if var in environ:
+            from_env = True
+            if len(environ[var]) >= MIN_SECRET_LENGTH:
+                secrets.add(environ[var])
+            return environ[var]
+        if default is not None:
+            return default
+        raise ConfigError(
+            source,
+            path,
+            f"environment variable {var} is not set",
+            f"export {var}=... or write ${{{var}:-default}}",
+        )
+
+    result = _VAR.sub(replace, value)
+    return Interpolated(result) if from_env else result
+
+
+def _build(
+    name: str, source: str, top_policy: dict[str, Any], raw: dict[str, Any], secrets: set[str]
+) -> Profile:
+    policy = _policy({**top_policy, **raw.get("policy", {})})
+    timeout = float(raw.get("timeout", DEFAULT_TIMEOUT))
+    targets: dict[str, tuple[Target, ...]] = {}
+    for kind in TARGET_KINDS:
+        entries = raw.get(kind) or []
+        seen: set[str] = set()
+        built = []
+        for index, entry in enumerate(entries):
+            target_name = entry["name"]
+            if target_name in seen:
+                raise ConfigError(
+                    source,
+                    f"profiles.{name}.{kind}[{index}].name",
+                    f"duplicate target name {target_name!r}",
+                    "give every target of a kind its own name",
+                )
+            seen.add(target_name)
+            settings = {k: _plain(v) for k, v in entry.items() if k not in ("name", "timeout")}
+            built.append(Target(kind, target_name, settings, float(entry.get("timeout", timeout))))
+        if built:
+            targets[kind] = tuple(built)
+    return Profile(
+        name=name,
+        source=source,
+        timeout=timeout,
+        policy=policy,
+        thresholds=_plain(raw.get("thresholds", {})),
+        severity_overrides=tuple(
+            (key, Severity(sev)) for key, sev in raw.get("severity", {}).items()
+        ),
+        waivers=tuple(
+            Waiver(w["id"], w["reason"], w["by"], date.fromisoformat(w["until"]))
+            for w in raw.get("waivers", [])
+        ),
+        attestations=tuple(
+            Attestation(
+                a["id"],
+                a["by"],
+                date.fromisoformat(a["on"]),
+                int(a.get("valid_days", DEFAULT_ATTESTATION_DAYS)),
+                a.get("evidence"),
+            )
+            for a in raw.get("attestations", [])
+        ),
+        targets=targets,
+        secrets=tuple(sorted(secrets)),
+        description=str(raw.get("description", "")),
+    )
+
+
+def _policy(raw: Mapping[str, Any]) -> Policy:
+    weights = dict(DEFAULT_WEIGHTS)
+    for sev, weight in raw.get("weights", {}).items():
+        weights[Severity(sev)] = float(weight)
+    return Policy(
+        weights=weights,
+        important_min_percent=float(raw.get("important_min_percent", 90.0)),
+        default_severity=Severity(raw.get("default_severity", Severity.IMPORTANT.value)),
+        delay_exit_zero=bool(raw.get("delay_exit_zero", False)),
+    )
+
+
+def _plain(value: Any) -> Any:
+    """Builtins only (Interpolated -> str, dates -> ISO), so the profile crosses to xdist workers."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value

@@ -1,0 +1,128 @@
+"""Severity markers: registration, and the checklist-item spec of a collected test.
+
+Effective severity is the closest severity marker (function over class over module); the
+keyword arguments of every severity marker in the chain merge outer to inner, so a module can
+set ``section=`` and a test override the severity. Two different severities on the same node
+are an error naming the test.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import pytest
+
+from pytest_readiness.errors import MarkerError
+from pytest_readiness.model import ItemSpec, Severity
+from pytest_readiness.policy import Policy, matches
+
+SEVERITY_NAMES = frozenset(s.value for s in Severity)
+ITEM_KEYWORDS = ("id", "section", "weight", "title", "owner", "docs", "remediation", "manual")
+
+_SIGNATURE = "(id=None, section=None, weight=None, title=None, owner=None, docs=None, remediation=None, manual=False)"
+MARKER_HELP = {
+    Severity.CRITICAL: "readiness item that blocks the launch when not met (NO-GO).",
+    Severity.IMPORTANT: "readiness item that delays the launch when too many are not met (DELAY).",
+    Severity.NICE_TO_HAVE: "readiness item that never blocks; it lowers the score.",
+}
+
+
+def register(config: pytest.Config) -> None:
+    """Register the three markers with their signature; always, so -m and --strict-markers work."""
+    for severity, text in MARKER_HELP.items():
+        config.addinivalue_line("markers", f"{severity.value}{_SIGNATURE}: {text}")
+
+
+def spec_of(
+    item: pytest.Item, policy: Policy, overrides: Iterable[tuple[str, Severity]] = ()
+) -> tuple[ItemSpec, tuple[pytest.Mark, ...]]:
+    """The item's spec, and the severity marks found on it (to rewrite for -m)."""
+    found: list[tuple[pytest.Mark, Any]] = []  # closest first
+    for node, mark in item.iter_markers_with_node():
+        if mark.name in SEVERITY_NAMES:
+            found.append((mark, node))
+    _reject_conflicts(item, found)
+    kwargs: dict[str, Any] = {}
+    for mark, _ in reversed(found):
+        _check_mark(item, mark)
+        kwargs.update(mark.kwargs)
+    severity = Severity(found[0][0].name) if found else policy.default_severity
+    spec = ItemSpec(
+        id=_item_id(item, kwargs.get("id")),
+        nodeid=item.nodeid,
+        title=str(kwargs.get("title") or _title(item)),
+        severity=severity,
+        section=str(kwargs.get("section") or _section(item)),
+        weight=float(kwargs["weight"])
+        if kwargs.get("weight") is not None
+        else policy.weights[severity],
+        owner=kwargs.get("owner"),
+        docs=kwargs.get("docs"),
+        remediation=kwargs.get("remediation"),
+        manual=bool(kwargs.get("manual", False)),
+    )
+    for pattern, override in overrides:
+        if matches(pattern, spec):
+            weight = spec.weight if kwargs.get("weight") is not None else policy.weights[override]
+            spec = _replace(spec, severity=override, weight=weight)
+            break
+    return spec, tuple(mark for mark, _ in found)
+
+
+def _reject_conflicts(item: pytest.Item, found: list[tuple[pytest.Mark, Any]]) -> None:
+    by_node: dict[int, set[str]] = {}
+    for mark, node in found:
+        by_node.setdefault(id(node), set()).add(mark.name)
+    for names in by_node.values():
+        if len(names) > 1:
+            both = " and ".join(sorted(names))
+            raise MarkerError(f"{item.nodeid}: two severities ({both}) on the same node; keep one")
+
+
+def _check_mark(item: pytest.Item, mark: pytest.Mark) -> None:
+    if mark.args:
+        raise MarkerError(
+            f"{item.nodeid}: @pytest.mark.{mark.name} takes keyword arguments only, got {mark.args!r}; "
+            f"write e.g. @pytest.mark.{mark.name}(id=..., section=...)"
+        )
+    unknown = sorted(set(mark.kwargs) - set(ITEM_KEYWORDS))
+    if unknown:
+        raise MarkerError(
+            f"{item.nodeid}: unknown keyword {', '.join(unknown)} in @pytest.mark.{mark.name}; "
+            f"use {', '.join(ITEM_KEYWORDS)}"
+        )
+    weight = mark.kwargs.get("weight")
+    if weight is not None and (
+        isinstance(weight, bool) or not isinstance(weight, int | float) or weight < 0
+    ):
+        raise MarkerError(
+            f"{item.nodeid}: weight={weight!r} in @pytest.mark.{mark.name}; use a number >= 0"
+        )
+
+
+def _item_id(item: pytest.Item, declared: Any) -> str:
+    if not declared:
+        return item.nodeid
+    callspec = getattr(item, "callspec", None)
+    return f"{declared}[{callspec.id}]" if callspec is not None else str(declared)
+
+
+def _title(item: pytest.Item) -> str:
+    doc = getattr(getattr(item, "obj", None), "__doc__", None)
+    if isinstance(doc, str) and doc.strip():
+        return doc.strip().splitlines()[0].strip()
+    name = getattr(item, "originalname", None) or item.name
+    return re.sub(r"^test_", "", name).replace("_", " ")
+
+
+def _section(item: pytest.Item) -> str:
+    stem = item.path.stem if hasattr(item, "path") else item.nodeid.split("::")[0]
+    return re.sub(r"^test_|_test$", "", stem).replace("_", " ") or stem
+
+
+def _replace(spec: ItemSpec, **changes: Any) -> ItemSpec:
+    from dataclasses import replace
+
+    return replace(spec, **changes)

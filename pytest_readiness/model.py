@@ -1,0 +1,323 @@
+"""The readiness data model: plain frozen records, stdlib only.
+
+Everything a reporter needs is in :class:`Verdict`; reporters never look at pytest objects.
+Values are builtins or these records so that they serialise to JSON without surprises.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+
+class Severity(str, enum.Enum):
+    CRITICAL = "critical"
+    IMPORTANT = "important"
+    NICE_TO_HAVE = "nice_to_have"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+#: Severities from most to least severe; the order of every matrix column.
+SEVERITIES: tuple[Severity, ...] = (Severity.CRITICAL, Severity.IMPORTANT, Severity.NICE_TO_HAVE)
+
+
+class Outcome(str, enum.Enum):
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"
+    SKIPPED = "skipped"
+    WAIVED = "waived"
+    PENDING = "pending"
+    ATTESTED = "attested"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def met(self) -> bool:
+        """Fail closed: only these three count as a met checklist item."""
+        return self in _MET
+
+    @property
+    def applicable(self) -> bool:
+        """Skipped means "not applicable in this profile" and is not counted."""
+        return self is not Outcome.SKIPPED
+
+
+_MET = frozenset({Outcome.PASSED, Outcome.ATTESTED, Outcome.WAIVED})
+
+
+class Decision(str, enum.Enum):
+    GO = "GO"
+    NO_GO = "NO-GO"
+    DELAY = "DELAY"
+    NO_DATA = "NO DATA"
+    INCOMPLETE = "INCOMPLETE"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class RawOutcome(str, enum.Enum):
+    """What pytest said about an item, before waivers and attestations are applied."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"
+    SKIPPED = "skipped"
+    XFAILED = "xfailed"
+    XPASSED = "xpassed"
+    CRASHED = "crashed"  # the xdist worker running it died
+    NOT_RUN = "not_run"  # planned, selected, but no report arrived
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    """A checklist item as declared: known at collection, before anything runs."""
+
+    id: str
+    nodeid: str
+    title: str
+    severity: Severity
+    section: str
+    weight: float
+    owner: str | None = None
+    docs: str | None = None
+    remediation: str | None = None
+    manual: bool = False
+
+    @property
+    def base_id(self) -> str:
+        """The id without a parametrization suffix: ``PG-1[primary]`` -> ``PG-1``."""
+        return self.id.split("[", 1)[0]
+
+
+@dataclass(frozen=True)
+class EvidenceRecord:
+    """One observation a check made: what it saw against what it wanted."""
+
+    label: str | None = None
+    observed: Any = None
+    expected: Any = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"observed": self.observed, "expected": self.expected}
+        if self.label is not None:
+            data["label"] = self.label
+        if self.details:
+            data["details"] = dict(self.details)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EvidenceRecord:
+        return cls(
+            label=data.get("label"),
+            observed=data.get("observed"),
+            expected=data.get("expected"),
+            details=dict(data.get("details") or {}),
+        )
+
+    def summary(self) -> str:
+        """``label: observed (expected ...)`` for one-line displays."""
+        text = f"{self.label}: {self.observed!s}" if self.label else f"observed {self.observed!s}"
+        if self.expected is not None:
+            text += f" (expected {self.expected!s})"
+        for key, value in self.details.items():
+            text += f", {key}={value!s}"
+        return text
+
+
+@dataclass(frozen=True)
+class RawResult:
+    """The pytest side of one item's run, reduced from its setup/call/teardown reports."""
+
+    outcome: RawOutcome
+    message: str = ""
+    duration: float = 0.0
+    evidence: tuple[EvidenceRecord, ...] = ()
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """Accept a known failure of ``id`` until a date, for a reason, signed by someone."""
+
+    id: str
+    reason: str
+    by: str
+    until: date
+
+
+@dataclass(frozen=True)
+class Attestation:
+    """A person vouches for a human item on a date; valid for a number of days."""
+
+    id: str
+    by: str
+    on: date
+    valid_days: int
+    evidence: str | None = None
+
+    @property
+    def expires(self) -> date:
+        from datetime import timedelta
+
+        return self.on + timedelta(days=self.valid_days)
+
+
+class WaiverState(str, enum.Enum):
+    APPLIED = "applied"  # covers a failing item
+    STALE = "stale"  # the items it names passed: remove it
+    EXPIRED = "expired"  # past its date: ignored
+    UNUSED = "unused"  # matched no item that ran in this run
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class AttestationState(str, enum.Enum):
+    VALID = "valid"
+    EXPIRED = "expired"
+    FUTURE = "future"  # dated after today: not yet valid
+    UNUSED = "unused"  # names no manual item of this run
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class WaiverStatus:
+    waiver: Waiver
+    state: WaiverState
+    items: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AttestationStatus:
+    attestation: Attestation
+    state: AttestationState
+    items: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """A checklist item after the run: the spec, its final outcome and why."""
+
+    spec: ItemSpec
+    outcome: Outcome
+    message: str = ""
+    duration: float = 0.0
+    evidence: tuple[EvidenceRecord, ...] = ()
+    raw: RawOutcome | None = None
+
+    @property
+    def met(self) -> bool:
+        return self.outcome.met
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Counts and weights of met items among the applicable ones."""
+
+    met: int = 0
+    total: int = 0
+    weight_met: float = 0.0
+    weight_total: float = 0.0
+
+    @property
+    def percent(self) -> float | None:
+        """Weighted completion, 0-100; None when nothing was applicable."""
+        if self.weight_total <= 0:
+            return None if self.total == 0 else (100.0 if self.met == self.total else 0.0)
+        return 100.0 * self.weight_met / self.weight_total
+
+
+@dataclass(frozen=True)
+class SectionRow:
+    """One row of the section x severity matrix, plus the section's completion."""
+
+    section: str
+    cells: dict[Severity, Tally]
+    completion: Tally
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What part of the checklist this run looked at."""
+
+    selected: int
+    total: int
+    narrowed_by: tuple[str, ...] = ()  # human descriptions: "-m critical", "paths: tests/db"
+
+    @property
+    def full(self) -> bool:
+        return not self.narrowed_by and self.selected == self.total
+
+    def describe(self) -> str:
+        if self.full:
+            return f"full, {self.selected} items"
+        what = ", ".join(self.narrowed_by) if self.narrowed_by else "narrowed"
+        return f"{what}, {self.selected} of {self.total} items"
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """Facts about the run for report headers; never contains secrets."""
+
+    profile: str
+    config_path: str | None = None
+    started_at: str | None = None  # ISO 8601, UTC
+    duration: float = 0.0
+    hostname: str | None = None
+    git_commit: str | None = None
+    pytest_version: str | None = None
+    plugin_version: str | None = None
+    python_version: str | None = None
+    workers: int = 0
+
+
+@dataclass(frozen=True)
+class BaselineDiff:
+    """This run against a previous JSON result (``--readiness-baseline``)."""
+
+    source: str
+    previous_decision: str
+    previous_score: int
+    score_change: int
+    newly_failing: tuple[str, ...] = ()  # item ids met before, not met now
+    fixed: tuple[str, ...] = ()  # item ids not met before, met now
+    added: tuple[str, ...] = ()  # item ids new in this run
+    removed: tuple[str, ...] = ()  # item ids gone since the previous run
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The decision and everything that explains it; the input of every reporter."""
+
+    decision: Decision
+    score: int
+    reasons: tuple[str, ...]
+    items: tuple[ItemResult, ...]
+    sections: tuple[SectionRow, ...]
+    totals: dict[Severity, Tally]
+    waivers: tuple[WaiverStatus, ...]
+    attestations: tuple[AttestationStatus, ...]
+    scope: Scope
+    run: RunInfo
+    exit_status: int = 0
+    baseline: BaselineDiff | None = None
+
+    @property
+    def counts(self) -> dict[Outcome, int]:
+        counts = dict.fromkeys(Outcome, 0)
+        for item in self.items:
+            counts[item.outcome] += 1
+        return counts
+
+    def headline(self) -> str:
+        """The one decision line: ``NO-GO - score 72/100 - scope: full, 12 items``."""
+        return f"{self.decision} - score {self.score}/100 - scope: {self.scope.describe()}"

@@ -1,0 +1,85 @@
+"""Reduce an item's pytest reports (setup / call / teardown, or an xdist crash) to a RawResult.
+
+Runs once per item at session end, never per report. Works on the report objects pytest and
+xdist hand over (duck-typed: ``outcome``, ``when``, ``longrepr``, ``wasxfail``, ``duration``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pytest_readiness.model import EvidenceRecord, RawOutcome, RawResult
+
+#: xdist's synthetic report for an item whose worker died uses this phase name.
+CRASH_PHASE = "???"
+
+_PREFIXES = re.compile(
+    r"^(?:AssertionError: |Failed: |Skipped: |"
+    r"(?:[\w.]+\.)?(?:Unreachable|TimedOut|AuthFailed|ConnectorError|MissingExtra|ReadinessError): )"
+)
+
+
+def reduce_reports(
+    phases: Mapping[str, Any], evidence: list[dict[str, Any]] | None = None
+) -> RawResult:
+    """``phases`` maps a phase name to its last report; missing phases did not report."""
+    records = tuple(EvidenceRecord.from_dict(e) for e in evidence or ())
+    duration = sum(getattr(r, "duration", 0.0) or 0.0 for r in phases.values())
+    crash = phases.get(CRASH_PHASE)
+    if crash is not None:
+        return RawResult(RawOutcome.CRASHED, message_of(crash), duration, records)
+    setup, call, teardown = phases.get("setup"), phases.get("call"), phases.get("teardown")
+    if setup is not None and setup.outcome == "failed":
+        return RawResult(RawOutcome.ERROR, message_of(setup), duration, records)
+    if setup is not None and setup.outcome == "skipped":
+        if getattr(setup, "wasxfail", None) is not None:  # xfail(run=False) skips in setup
+            return RawResult(RawOutcome.XFAILED, setup.wasxfail, duration, records)
+        return RawResult(RawOutcome.SKIPPED, message_of(setup), duration, records)
+    if call is None:
+        return RawResult(RawOutcome.NOT_RUN, "", duration, records)
+    result = _from_call(call, duration, records)
+    if (
+        teardown is not None
+        and teardown.outcome == "failed"
+        and result.outcome is RawOutcome.PASSED
+    ):
+        return RawResult(
+            RawOutcome.ERROR, "teardown failed: " + message_of(teardown), duration, records
+        )
+    return result
+
+
+def _from_call(call: Any, duration: float, records: tuple[EvidenceRecord, ...]) -> RawResult:
+    wasxfail = getattr(call, "wasxfail", None)
+    if call.outcome == "skipped":
+        if wasxfail is not None:
+            return RawResult(RawOutcome.XFAILED, wasxfail, duration, records)
+        return RawResult(RawOutcome.SKIPPED, message_of(call), duration, records)
+    if call.outcome == "passed":
+        if wasxfail is not None:
+            return RawResult(RawOutcome.XPASSED, "", duration, records)
+        return RawResult(RawOutcome.PASSED, "", duration, records)
+    return RawResult(RawOutcome.FAILED, message_of(call), duration, records)
+
+
+def message_of(report: Any) -> str:
+    """The operator-facing first line of a report's failure or skip reason."""
+    longrepr = report.longrepr
+    if longrepr is None:
+        return ""
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:  # skip: (path, lineno, reason)
+        text = str(longrepr[2])
+    else:
+        crash = getattr(longrepr, "reprcrash", None)
+        text = crash.message if crash is not None else str(longrepr)
+    return clean_message(text)
+
+
+def clean_message(text: str) -> str:
+    for line in text.strip().splitlines():
+        line = line.strip()
+        if line:
+            return _PREFIXES.sub("", line, count=1)
+    return ""

@@ -1,0 +1,307 @@
+"""The Go / No-Go policy: a pure function from declared items and raw results to a Verdict.
+
+Rules (DESIGN.md section 2), in the order they are applied:
+
+1. Each item's raw pytest result becomes an outcome. Fail closed: errors, crashes, items that
+   never ran, xfail and xpass are not met; ``skipped`` means "not applicable" and is not counted.
+2. Manual items are met only by a valid attestation (``attested``), otherwise ``pending``.
+3. A failed item covered by an unexpired waiver is ``waived`` (met). Expired waivers are ignored
+   and reported; waivers whose items passed are reported as stale.
+4. Decision: INCOMPLETE if the run was interrupted; NO-GO if a worker crashed or any critical
+   item is not met; NO DATA if nothing applicable was evaluated; DELAY if the weighted share of
+   important items met is below the threshold; otherwise GO.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from fnmatch import fnmatchcase
+
+from pytest_readiness.model import (
+    SEVERITIES,
+    Attestation,
+    AttestationState,
+    AttestationStatus,
+    Decision,
+    ItemResult,
+    ItemSpec,
+    Outcome,
+    RawOutcome,
+    RawResult,
+    RunInfo,
+    Scope,
+    SectionRow,
+    Severity,
+    Tally,
+    Verdict,
+    Waiver,
+    WaiverState,
+    WaiverStatus,
+)
+
+DEFAULT_WEIGHTS: Mapping[Severity, float] = {
+    Severity.CRITICAL: 5.0,
+    Severity.IMPORTANT: 3.0,
+    Severity.NICE_TO_HAVE: 1.0,
+}
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The configurable knobs of the decision (``policy:`` in readiness.yaml)."""
+
+    weights: Mapping[Severity, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    important_min_percent: float = 90.0
+    default_severity: Severity = Severity.IMPORTANT
+    delay_exit_zero: bool = False
+
+
+@dataclass(frozen=True)
+class RunState:
+    """How the run ended, as far as the decision cares."""
+
+    interrupted: str | None = None  # why, e.g. "stopping after 1 failures"
+    crashed_workers: tuple[str, ...] = ()  # "gw0: <error>"
+
+
+def matches(pattern: str, spec: ItemSpec) -> bool:
+    """Does a waiver/attestation/override key name this item (id, base id, nodeid or glob)?"""
+    if pattern in (spec.id, spec.base_id, spec.nodeid):
+        return True
+    if any(ch in pattern for ch in "*?["):
+        return fnmatchcase(spec.id, pattern) or fnmatchcase(spec.nodeid, pattern)
+    return False
+
+
+def evaluate(
+    specs: Sequence[ItemSpec],
+    raw: Mapping[str, RawResult],
+    policy: Policy,
+    *,
+    waivers: Sequence[Waiver] = (),
+    attestations: Sequence[Attestation] = (),
+    today: date,
+    run_state: RunState = RunState(),
+    scope: Scope | None = None,
+    run: RunInfo | None = None,
+) -> Verdict:
+    """Decide. ``raw`` is keyed by nodeid; a spec without a raw result never ran."""
+    crashed = bool(run_state.crashed_workers)
+    results = [_base_result(spec, raw.get(spec.nodeid), crashed) for spec in specs]
+    results, attestation_states = _apply_attestations(results, attestations, today)
+    results, waiver_states = _apply_waivers(results, waivers, today)
+
+    totals = _tally_by_severity(results)
+    sections = _section_rows(results)
+    applicable = [r for r in results if r.outcome.applicable]
+    overall = _tally(applicable)
+    score = (
+        0
+        if overall.weight_total <= 0
+        else math.floor(100 * overall.weight_met / overall.weight_total + 1e-9)
+    )
+
+    decision, reasons = _decide(results, totals, policy, run_state)
+    return Verdict(
+        decision=decision,
+        score=score,
+        reasons=tuple(reasons),
+        items=tuple(results),
+        sections=tuple(sections),
+        totals=totals,
+        waivers=tuple(waiver_states),
+        attestations=tuple(attestation_states),
+        scope=scope or Scope(selected=len(specs), total=len(specs)),
+        run=run or RunInfo(profile=""),
+    )
+
+
+def exit_status(decision: Decision, pytest_status: int, policy: Policy) -> int:
+    """The process exit status: pytest's 2-6 are never lowered; its 1 only for GO (or DELAY by policy)."""
+    if pytest_status not in (0, 1):
+        return pytest_status
+    if decision is Decision.GO:
+        return 0
+    if decision is Decision.DELAY and policy.delay_exit_zero:
+        return 0
+    return 1
+
+
+_RAW_TO_OUTCOME = {
+    RawOutcome.PASSED: Outcome.PASSED,
+    RawOutcome.FAILED: Outcome.FAILED,
+    RawOutcome.XFAILED: Outcome.FAILED,
+    RawOutcome.XPASSED: Outcome.FAILED,
+    RawOutcome.ERROR: Outcome.ERROR,
+    RawOutcome.SKIPPED: Outcome.SKIPPED,
+    RawOutcome.CRASHED: Outcome.ERROR,
+    RawOutcome.NOT_RUN: Outcome.ERROR,
+}
+
+
+def _base_result(spec: ItemSpec, raw: RawResult | None, crashed: bool) -> ItemResult:
+    if raw is None:
+        raw = RawResult(RawOutcome.NOT_RUN)
+    message = raw.message
+    if raw.outcome is RawOutcome.NOT_RUN and not message:
+        message = "not run: a worker crashed before reaching it" if crashed else "not run"
+    elif raw.outcome is RawOutcome.CRASHED and not message:
+        message = "the worker running this check crashed"
+    elif raw.outcome is RawOutcome.XFAILED:
+        message = f"expected to fail (xfail), so not met: {message}".rstrip(": ")
+    elif raw.outcome is RawOutcome.XPASSED:
+        message = message or "passed while marked xfail; remove the xfail marker so it counts"
+    outcome = _RAW_TO_OUTCOME[raw.outcome]
+    if spec.manual and outcome is Outcome.PASSED:
+        outcome, message = Outcome.PENDING, "human item: no attestation in this profile"
+    return ItemResult(spec, outcome, message, raw.duration, raw.evidence, raw.outcome)
+
+
+def _apply_attestations(
+    results: list[ItemResult], attestations: Sequence[Attestation], today: date
+) -> tuple[list[ItemResult], list[AttestationStatus]]:
+    statuses: list[AttestationStatus] = []
+    attested: dict[int, Attestation] = {}
+    for att in attestations:
+        hits = [i for i, r in enumerate(results) if r.spec.manual and matches(att.id, r.spec)]
+        names = tuple(results[i].spec.id for i in hits)
+        if att.on > today:
+            state = AttestationState.FUTURE
+        elif att.expires < today:
+            state = AttestationState.EXPIRED
+        elif not hits:
+            state = AttestationState.UNUSED
+        else:
+            state = AttestationState.VALID
+        statuses.append(AttestationStatus(att, state, names))
+        for i in hits:
+            if results[i].outcome is not Outcome.PENDING:
+                continue
+            if state is AttestationState.VALID:
+                attested.setdefault(i, att)
+            elif i not in attested:
+                note = (
+                    f"attestation by {att.by} expired on {att.expires.isoformat()}"
+                    if state is AttestationState.EXPIRED
+                    else f"attestation by {att.by} is dated in the future ({att.on.isoformat()})"
+                )
+                results[i] = _with(results[i], message=f"human item: {note}")
+    for i, att in attested.items():
+        text = (
+            f"attested by {att.by} on {att.on.isoformat()}, valid until {att.expires.isoformat()}"
+        )
+        if att.evidence:
+            text += f" ({att.evidence})"
+        results[i] = _with(results[i], outcome=Outcome.ATTESTED, message=text)
+    return results, statuses
+
+
+def _apply_waivers(
+    results: list[ItemResult], waivers: Sequence[Waiver], today: date
+) -> tuple[list[ItemResult], list[WaiverStatus]]:
+    statuses: list[WaiverStatus] = []
+    for waiver in waivers:
+        hits = [i for i, r in enumerate(results) if matches(waiver.id, r.spec)]
+        names = tuple(results[i].spec.id for i in hits)
+        if waiver.until < today:
+            statuses.append(WaiverStatus(waiver, WaiverState.EXPIRED, names))
+            for i in hits:
+                if results[i].outcome is Outcome.FAILED:
+                    note = f"waiver by {waiver.by} expired on {waiver.until.isoformat()}"
+                    results[i] = _with(results[i], message=f"{results[i].message} ({note})".strip())
+            continue
+        applied = False
+        for i in hits:
+            if results[i].outcome is Outcome.FAILED:
+                was = results[i].message
+                text = f"waived until {waiver.until.isoformat()} by {waiver.by}: {waiver.reason}"
+                results[i] = _with(
+                    results[i],
+                    outcome=Outcome.WAIVED,
+                    message=f"{text} (failure: {was})" if was else text,
+                )
+                applied = True
+        if applied:
+            state = WaiverState.APPLIED
+        elif any(results[i].outcome is Outcome.PASSED for i in hits):
+            state = WaiverState.STALE
+        else:
+            state = WaiverState.UNUSED
+        statuses.append(WaiverStatus(waiver, state, names))
+    return results, statuses
+
+
+def _with(
+    result: ItemResult, *, outcome: Outcome | None = None, message: str | None = None
+) -> ItemResult:
+    return ItemResult(
+        result.spec,
+        outcome if outcome is not None else result.outcome,
+        message if message is not None else result.message,
+        result.duration,
+        result.evidence,
+        result.raw,
+    )
+
+
+def _tally(results: Iterable[ItemResult]) -> Tally:
+    met = total = 0
+    weight_met = weight_total = 0.0
+    for r in results:
+        if not r.outcome.applicable:
+            continue
+        total += 1
+        weight_total += r.spec.weight
+        if r.outcome.met:
+            met += 1
+            weight_met += r.spec.weight
+    return Tally(met, total, weight_met, weight_total)
+
+
+def _tally_by_severity(results: Sequence[ItemResult]) -> dict[Severity, Tally]:
+    return {sev: _tally(r for r in results if r.spec.severity is sev) for sev in SEVERITIES}
+
+
+def _section_rows(results: Sequence[ItemResult]) -> list[SectionRow]:
+    by_section: dict[str, list[ItemResult]] = {}
+    for r in results:
+        by_section.setdefault(r.spec.section, []).append(r)
+    return [
+        SectionRow(section, _tally_by_severity(members), _tally(members))
+        for section, members in by_section.items()
+    ]
+
+
+def _decide(
+    results: Sequence[ItemResult],
+    totals: Mapping[Severity, Tally],
+    policy: Policy,
+    run_state: RunState,
+) -> tuple[Decision, list[str]]:
+    if run_state.crashed_workers:
+        return Decision.NO_GO, [f"worker crashed: {w}" for w in run_state.crashed_workers]
+    if run_state.interrupted:
+        return Decision.INCOMPLETE, [f"the run did not finish: {run_state.interrupted}"]
+    never_ran = [r for r in results if r.raw is RawOutcome.NOT_RUN]
+    if never_ran:
+        return Decision.INCOMPLETE, [f"{len(never_ran)} selected items never ran"]
+    if not any(r.outcome.applicable for r in results):
+        why = (
+            "no checklist item was selected"
+            if not results
+            else "every selected item was skipped as not applicable"
+        )
+        return Decision.NO_DATA, [why]
+    blockers = [r for r in results if r.spec.severity is Severity.CRITICAL and not r.outcome.met]
+    if blockers:
+        return Decision.NO_GO, [f"critical {r.spec.id} {r.outcome}" for r in blockers]
+    important = totals[Severity.IMPORTANT]
+    share = important.percent
+    if share is not None and share + 1e-9 < policy.important_min_percent:
+        return Decision.DELAY, [
+            f"important items met {share:.1f}% (weighted) < {policy.important_min_percent:g}% required"
+        ]
+    return Decision.GO, ["every critical item met"]

@@ -1,0 +1,116 @@
+"""``--readiness-json``: the public, versioned, machine-readable result (docs/json-report.md)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pytest_readiness.files import write_atomic
+from pytest_readiness.model import SEVERITIES, ItemResult, Tally, Verdict
+
+SCHEMA_VERSION = 1
+
+
+def to_dict(verdict: Verdict) -> dict[str, Any]:
+    run = verdict.run
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "decision": verdict.decision.value,
+        "score": verdict.score,
+        "exit_status": verdict.exit_status,
+        "reasons": list(verdict.reasons),
+        "profile": run.profile,
+        "scope": {
+            "description": verdict.scope.describe(),
+            "full": verdict.scope.full,
+            "selected": verdict.scope.selected,
+            "total": verdict.scope.total,
+            "narrowed_by": list(verdict.scope.narrowed_by),
+        },
+        "totals": {sev.value: _tally(verdict.totals[sev]) for sev in SEVERITIES},
+        "counts": {outcome.value: n for outcome, n in verdict.counts.items()},
+        "sections": [
+            {
+                "section": row.section,
+                "completion": _tally(row.completion),
+                "by_severity": {sev.value: _tally(row.cells[sev]) for sev in SEVERITIES},
+            }
+            for row in verdict.sections
+        ],
+        "items": [_item(item) for item in verdict.items],
+        "waivers": [
+            {
+                "id": s.waiver.id,
+                "reason": s.waiver.reason,
+                "by": s.waiver.by,
+                "until": s.waiver.until.isoformat(),
+                "state": s.state.value,
+                "items": list(s.items),
+            }
+            for s in verdict.waivers
+        ],
+        "attestations": [
+            {
+                "id": s.attestation.id,
+                "by": s.attestation.by,
+                "on": s.attestation.on.isoformat(),
+                "expires": s.attestation.expires.isoformat(),
+                "evidence": s.attestation.evidence,
+                "state": s.state.value,
+                "items": list(s.items),
+            }
+            for s in verdict.attestations
+        ],
+        "run": {
+            "config": run.config_path,
+            "started_at": run.started_at,
+            "duration": run.duration,
+            "hostname": run.hostname,
+            "git_commit": run.git_commit,
+            "pytest_version": run.pytest_version,
+            "plugin_version": run.plugin_version,
+            "python_version": run.python_version,
+            "workers": run.workers,
+        },
+    }
+
+
+def _item(item: ItemResult) -> dict[str, Any]:
+    spec = item.spec
+    return {
+        "id": spec.id,
+        "nodeid": spec.nodeid,
+        "title": spec.title,
+        "severity": spec.severity.value,
+        "section": spec.section,
+        "weight": spec.weight,
+        "owner": spec.owner,
+        "docs": spec.docs,
+        "remediation": spec.remediation,
+        "manual": spec.manual,
+        "outcome": item.outcome.value,
+        "met": item.met,
+        "raw_outcome": item.raw.value if item.raw else None,
+        "message": item.message,
+        "evidence": [record.to_dict() for record in item.evidence],
+        "duration": round(item.duration, 6),
+    }
+
+
+def _tally(tally: Tally) -> dict[str, Any]:
+    percent = tally.percent
+    return {
+        "met": tally.met,
+        "total": tally.total,
+        "weight_met": tally.weight_met,
+        "weight_total": tally.weight_total,
+        "percent": None if percent is None else round(percent, 2),
+    }
+
+
+def render(verdict: Verdict) -> str:
+    return json.dumps(to_dict(verdict), indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def write(verdict: Verdict, path: str, config: object = None) -> None:
+    write_atomic(path, render(verdict))

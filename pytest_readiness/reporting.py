@@ -1,0 +1,59 @@
+"""From the decision to files: redact once, then hand the verdict to each report writer.
+
+Writers are looked up lazily by option so a run pays only for the reports it asks for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from pytest_readiness.model import EvidenceRecord, ItemResult, Verdict
+from pytest_readiness.redaction import Redactor
+
+#: option dest -> "module:function" writing (verdict, path, config)
+REPORT_WRITERS: dict[str, str] = {
+    "readiness_json": "pytest_readiness.reporters.json_report:write",
+    "readiness_html": "pytest_readiness.reporters.html:write",
+    "readiness_md": "pytest_readiness.reporters.markdown:write",
+}
+
+
+def write_reports(verdict: Verdict, config: pytest.Config) -> None:
+    import importlib
+
+    for dest, target in REPORT_WRITERS.items():
+        path = config.getoption(dest, None)
+        if not path:
+            continue
+        module_name, func = target.split(":")
+        writer = getattr(importlib.import_module(module_name), func)
+        writer(verdict, path, config)
+
+
+def redact_verdict(verdict: Verdict, redactor: Redactor) -> Verdict:
+    """Mask secrets in everything free-form a check produced: messages and evidence."""
+    if not redactor.secrets:
+        return verdict
+    items = tuple(_redact_item(item, redactor) for item in verdict.items)
+    reasons = tuple(redactor.redact(r) for r in verdict.reasons)
+    return replace(verdict, items=items, reasons=reasons)
+
+
+def _redact_item(item: ItemResult, redactor: Redactor) -> ItemResult:
+    evidence = tuple(
+        EvidenceRecord(
+            label=redactor.redact(e.label) if e.label else e.label,
+            observed=redactor.redact_value(e.observed),
+            expected=redactor.redact_value(e.expected),
+            details=_as_dict(redactor.redact_value(e.details)),
+        )
+        for e in item.evidence
+    )
+    return replace(item, message=redactor.redact(item.message), evidence=evidence)
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
