@@ -186,15 +186,15 @@ def _interpolate(
         ]
     if not isinstance(value, str) or "$" not in value:
         return value
-    from_env = False
+    substituted = False
 
     def replace(match: re.Match[str]) -> str:
-        nonlocal from_env
+        nonlocal substituted
         if match.group(0) == "$${":
             return "${"
+        substituted = True
         var, default = match.group(1), match.group(2)
         if var in environ:
-            from_env = True
             if len(environ[var]) >= MIN_SECRET_LENGTH:
                 secrets.add(environ[var])
             return environ[var]
@@ -208,7 +208,7 @@ def _interpolate(
         )
 
     result = _VAR.sub(replace, value)
-    return Interpolated(result) if from_env else result
+    return Interpolated(result) if substituted else result
 
 
 def _build(
@@ -252,7 +252,7 @@ def _build(
             Attestation(
                 a["id"],
                 a["by"],
-                date.fromisoformat(a["on"]),
+                date.fromisoformat(a["date"]),
                 int(a.get("valid_days", DEFAULT_ATTESTATION_DAYS)),
                 a.get("evidence"),
             )

@@ -166,7 +166,10 @@ class Attestation:
     def expires(self) -> date:
         from datetime import timedelta
 
-        return self.on + timedelta(days=self.valid_days)
+        try:
+            return self.on + timedelta(days=self.valid_days)
+        except OverflowError:
+            return date.max
 
 
 class WaiverState(str, enum.Enum):

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from pytest_readiness import hooks, markers
-from pytest_readiness.config import load_profile
+from pytest_readiness.config import Profile, load_profile
 from pytest_readiness.errors import ConfigError
 from pytest_readiness.fixtures import SESSION_KEY, evidence, readiness
 from pytest_readiness.redaction import Redactor
@@ -67,48 +68,56 @@ def pytest_configure(config: pytest.Config) -> None:
     profile_name = config.getoption("readiness")
     if not profile_name:
         return
-    path = config_path(config)
     try:
-        profile = load_profile(path, profile_name, os.environ)
+        profile = load_profile(config_path(config), profile_name, os.environ)
+        baseline = _load_baseline(config)
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
 
     from pytest_readiness.collector import EvidenceShipper, ReadinessSession
+    from pytest_readiness.report_redaction import ReportRedactor
 
+    redactor = redactor_for(profile)
+    is_worker = hasattr(config, "workerinput")
+    session = ReadinessSession(config, profile, redactor, "worker" if is_worker else "main")
+    session.baseline = baseline
+    config.stash[SESSION_KEY] = session
+    register = config.pluginmanager.register
+    register(session, "readiness-session")
+    if is_worker or not _is_xdist_controller(config):  # where reports are made
+        register(ReportRedactor(redactor), "readiness-report-redactor")
+    if is_worker:
+        register(EvidenceShipper(session.evidence), "readiness-evidence-shipper")
+    elif getattr(config.option, "xmlpath", None):
+        from pytest_readiness.reporters.junit import JunitIntegration
+
+        register(JunitIntegration(config), "readiness-junit")
+
+
+def redactor_for(profile: Profile) -> Redactor:
+    """Secrets known before anything connects: ${ENV} values and passwords in target URLs/DSNs."""
     redactor = Redactor(profile.secrets)
     for targets in profile.targets.values():
         for target in targets:
             for value in target.settings.values():
-                if (
-                    (isinstance(value, str)
-                    and "://" in value)
-                    or (isinstance(value, str)
-                    and "password=" in value)
-                ):
+                if isinstance(value, str) and ("://" in value or "password=" in value):
                     redactor.add_from_url(value)
-    is_worker = hasattr(config, "workerinput")
-    session = ReadinessSession(config, profile, redactor, "worker" if is_worker else "main")
-    baseline_path = config.getoption("readiness_baseline")
-    if baseline_path and not is_worker:
-        from pytest_readiness.baseline import load_baseline
+    return redactor
 
-        try:
-            session.baseline = (
-                baseline_path,
-                load_baseline(Path(config.invocation_params.dir, baseline_path)),
-            )
-        except ConfigError as exc:
-            raise pytest.UsageError(str(exc)) from None
-    config.stash[SESSION_KEY] = session
-    config.pluginmanager.register(session, "readiness-session")
-    if is_worker:
-        config.pluginmanager.register(
-            EvidenceShipper(session.evidence), "readiness-evidence-shipper"
-        )
-    elif getattr(config.option, "xmlpath", None):
-        from pytest_readiness.reporters.junit import JunitIntegration
 
-        config.pluginmanager.register(JunitIntegration(config), "readiness-junit")
+def _load_baseline(config: pytest.Config) -> tuple[str, dict[str, Any]] | None:
+    path = config.getoption("readiness_baseline")
+    if not path or hasattr(config, "workerinput"):
+        return None
+    from pytest_readiness.baseline import load_baseline
+
+    return path, load_baseline(Path(config.invocation_params.dir, path))
+
+
+def _is_xdist_controller(config: pytest.Config) -> bool:
+    """xdist turns ``-n N`` into ``--dist load`` before configure; the controller runs no tests."""
+    dist = getattr(config.option, "dist", "no")
+    return dist != "no" and not hasattr(config, "workerinput") and not config.option.collectonly
 
 
 def config_path(config: pytest.Config) -> Path:

@@ -295,7 +295,11 @@ def _decide(
             else "every selected item was skipped as not applicable"
         )
         return Decision.NO_DATA, [why]
-    blockers = [r for r in results if r.spec.severity is Severity.CRITICAL and not r.outcome.met]
+    blockers = [
+        r
+        for r in results
+        if r.spec.severity is Severity.CRITICAL and r.outcome.applicable and not r.outcome.met
+    ]
     if blockers:
         return Decision.NO_GO, [f"critical {r.spec.id} {r.outcome}" for r in blockers]
     important = totals[Severity.IMPORTANT]

@@ -40,7 +40,7 @@ def readiness_schema() -> dict[str, Any]:
 
 
 class Interpolated(str):
-    """A string whose value came (at least partly) from the environment: a secret."""
+    """A string produced by ``${...}``: numbers may be coerced from it, and it is never echoed."""
 
 
 def validate(instance: Any, *, source: str, lenient: bool = False) -> Any:
@@ -150,6 +150,10 @@ def _check_object(
 ) -> dict[str, Any]:
     props: dict[str, Any] = schema.get("properties", {})
     extra = schema.get("additionalProperties", True)
+    if extra is False:  # a typo explains a "missing" key better, so report unknown keys first
+        for key in value:
+            if key not in props:
+                raise ConfigError(source, _join(path, str(key)), "unknown key", _suggest(str(key), props))
     for key in schema.get("required", []):
         if key not in value:
             raise ConfigError(source, _join(path, key), "required key is missing", f"add '{key}:'")

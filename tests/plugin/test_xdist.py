@@ -1,0 +1,127 @@
+"""pytest-xdist: the same decision and items as a serial run; a dying worker is never a GO."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+pytest.importorskip("xdist")
+
+MIXED = """
+import os
+import pytest
+
+pytestmark = pytest.mark.important(section="platform")
+
+@pytest.fixture(scope="session")
+def cluster():
+    raise ConnectionError("api server unreachable")
+
+@pytest.mark.critical(id="K8S-1", remediation="upgrade the cluster")
+def test_version(evidence):
+    evidence("server_version", "1.20", expected=">= 1.28")
+    assert False, "cluster 1.20 is below 1.28"
+
+@pytest.mark.critical(id="K8S-2")
+def test_nodes(cluster):
+    pass
+
+@pytest.mark.parametrize("zone", ["a", "b", "c"])
+def test_zones(zone, evidence):
+    evidence(observed=zone, expected="any")
+    assert zone != "c"
+
+@pytest.mark.nice_to_have(section="docs")
+def test_runbook():
+    pytest.skip("no docs target")
+
+@pytest.mark.xfail(reason="known")
+def test_known():
+    assert False
+
+class TestMore:
+    @pytest.mark.critical(id="K8S-3", title="Quota set")
+    def test_quota(self):
+        pass
+"""
+
+TIMING = ("duration", "run")
+
+
+def _comparable(data: dict[str, Any]) -> dict[str, Any]:
+    data = {k: v for k, v in data.items() if k not in TIMING}
+    data["items"] = [{k: v for k, v in item.items() if k != "duration"} for item in data["items"]]
+    return data
+
+
+def test_xdist_gives_the_same_json_as_a_serial_run(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yaml", readiness="profiles:\n  prod: {}\n")
+    pytester.makepyfile(test_mixed=MIXED)
+    results = {}
+    for name, dist in (("serial", ["-n", "0"]), ("xdist", ["-n", "2"])):
+        out = pytester.path / f"{name}.json"
+        run = pytester.runpytest(
+            "--readiness=prod", f"--readiness-json={out}", "-p", "no:cacheprovider", *dist
+        )
+        assert run.ret == 1
+        results[name] = json.loads(out.read_text())
+    assert results["serial"]["decision"] == "NO-GO"
+    assert _comparable(results["serial"]) == _comparable(results["xdist"])
+    evidence = {i["id"]: i["evidence"] for i in results["xdist"]["items"]}
+    assert evidence["K8S-1"] == [
+        {"label": "server_version", "observed": "1.20", "expected": ">= 1.28"}
+    ]
+    assert evidence["test_mixed.py::test_zones[c]"] == [{"observed": "c", "expected": "any"}]
+
+
+CRASH = """
+import os
+import pytest
+
+@pytest.mark.nice_to_have
+def test_dies():
+    os._exit(1)
+
+@pytest.mark.critical
+def test_fine():
+    pass
+"""
+
+
+def test_a_worker_that_dies_makes_it_no_go(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yaml", readiness="profiles:\n  prod: {}\n")
+    pytester.makepyfile(test_crash=CRASH)
+    out = pytester.path / "r.json"
+    result = pytester.runpytest_subprocess(
+        "--readiness=prod", f"--readiness-json={out}", "-n", "2", "-p", "no:cacheprovider"
+    )
+    data = json.loads(out.read_text())
+    assert data["decision"] == "NO-GO"
+    assert any("crashed" in reason for reason in data["reasons"])
+    dies = next(i for i in data["items"] if i["nodeid"].endswith("test_dies"))
+    assert dies["outcome"] == "error"
+    assert result.ret != 0
+
+
+def test_only_the_controller_writes_reports(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yaml", readiness="profiles:\n  prod: {}\n")
+    pytester.makepyfile(
+        test_a="""
+        import pytest
+
+        @pytest.mark.critical
+        @pytest.mark.parametrize("n", range(6))
+        def test_n(n):
+            pass
+        """
+    )
+    result = pytester.runpytest(
+        "--readiness=prod", "--readiness-json=out/r.json", "-n", "2", "-p", "no:cacheprovider"
+    )
+    assert result.ret == 0
+    assert [p.name for p in (pytester.path / "out").iterdir()] == [
+        "r.json"
+    ]  # no temp files left behind
+    assert result.stdout.str().count("readiness decision:") == 1
