@@ -1,4 +1,9 @@
-"""Fixtures every readiness check can use: ``evidence`` and ``readiness`` (the active profile)."""
+"""Fixtures checks use: ``evidence``, ``readiness`` (the active profile) and one connection per kind.
+
+Connection fixtures are parametrized over the profile's targets of their kind (test ids carry
+the target name) and draw from one :class:`ConnectionPool` per process. No target of a kind:
+the check is skipped as not applicable. Unreachable target: the check errors with the cause.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +14,25 @@ from typing import Any
 import pytest
 
 from pytest_readiness.config import Profile
+from pytest_readiness.connections import ConnectionPool
+from pytest_readiness.connectors.base import Target
+from pytest_readiness.errors import ReadinessError
 from pytest_readiness.evidence import Evidence, EvidenceStore
 from pytest_readiness.redaction import Redactor
 
 SESSION_KEY = pytest.StashKey[Any]()  # the ReadinessSession of a readiness run
 _INERT_STORE = pytest.StashKey[EvidenceStore]()
+_POOL = pytest.StashKey[ConnectionPool]()
+
+#: fixture name -> profile key of its targets
+CONNECTION_FIXTURES = {
+    "k8s_api": "kubernetes",
+    "pg_conn": "postgres",
+    "redis_conn": "redis",
+    "nats_conn": "nats",
+    "http_session": "http",
+    "target_host": "hosts",
+}
 
 _MISSING: Any = object()
 
@@ -64,3 +83,80 @@ def readiness(request: pytest.FixtureRequest) -> ReadinessContext:
     if session is None:
         pytest.skip("not a readiness run: pass --readiness=PROFILE to give checks a profile")
     return context_of(session.profile)
+
+
+def parametrize_targets(metafunc: pytest.Metafunc) -> None:
+    """Parametrize each connection fixture a test uses over the profile's targets of that kind."""
+    session = metafunc.config.stash.get(SESSION_KEY, None)
+    if session is None:
+        return
+    group = metafunc.config.pluginmanager.hasplugin("xdist")
+    for fixture, kind in CONNECTION_FIXTURES.items():
+        if fixture not in metafunc.fixturenames:
+            continue
+        targets = session.profile.targets_of(kind)
+        if not targets:
+            continue  # the fixture skips: not applicable in this profile
+        params = [
+            pytest.param(
+                t, id=t.name, marks=[pytest.mark.xdist_group(f"{kind}:{t.name}")] if group else []
+            )
+            for t in targets
+        ]
+        metafunc.parametrize(fixture, params, indirect=True, scope="session")
+
+
+def _connection(request: pytest.FixtureRequest, fixture: str) -> Any:
+    __tracebackhide__ = True
+    kind = CONNECTION_FIXTURES[fixture]
+    session = request.config.stash.get(SESSION_KEY, None)
+    if session is None:
+        pytest.skip(f"{fixture}: not a readiness run (pass --readiness=PROFILE)")
+    target: Target | None = getattr(request, "param", None)
+    if target is None:
+        pytest.skip(f"not applicable: profile {session.profile.name!r} has no {kind} target")
+    pool = request.config.stash.get(_POOL, None)
+    if pool is None:
+        pool = request.config.stash[_POOL] = ConnectionPool(session.redactor)
+        request.config.add_cleanup(pool.close_all)
+    try:
+        return pool.get(target)
+    except ReadinessError as exc:
+        long_traceback = request.config.option.tbstyle == "long"
+        pytest.fail(str(exc), pytrace=long_traceback)
+
+
+@pytest.fixture(scope="session")
+def k8s_api(request: pytest.FixtureRequest) -> Any:
+    """The Kubernetes cluster (live API or rendered manifests) of each ``kubernetes`` target."""
+    return _connection(request, "k8s_api")
+
+
+@pytest.fixture(scope="session")
+def pg_conn(request: pytest.FixtureRequest) -> Any:
+    """A read-only PostgreSQL session (psycopg 3) for each ``postgres`` target."""
+    return _connection(request, "pg_conn")
+
+
+@pytest.fixture(scope="session")
+def redis_conn(request: pytest.FixtureRequest) -> Any:
+    """A Redis connection (redis-py) for each ``redis`` target."""
+    return _connection(request, "redis_conn")
+
+
+@pytest.fixture(scope="session")
+def nats_conn(request: pytest.FixtureRequest) -> Any:
+    """A synchronous NATS connection (nats-py) with JetStream and monitoring for each ``nats`` target."""
+    return _connection(request, "nats_conn")
+
+
+@pytest.fixture(scope="session")
+def http_session(request: pytest.FixtureRequest) -> Any:
+    """An HTTP session (requests) bound to each ``http`` target's base URL."""
+    return _connection(request, "http_session")
+
+
+@pytest.fixture(scope="session")
+def target_host(request: pytest.FixtureRequest) -> Any:
+    """A testinfra host for each ``hosts`` target."""
+    return _connection(request, "target_host")

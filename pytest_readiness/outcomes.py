@@ -15,10 +15,11 @@ from pytest_readiness.model import EvidenceRecord, RawOutcome, RawResult
 #: xdist's synthetic report for an item whose worker died uses this phase name.
 CRASH_PHASE = "???"
 
-_PREFIXES = re.compile(
-    r"^(?:AssertionError: |Failed: |Skipped: |"
-    r"(?:[\w.]+\.)?(?:Unreachable|TimedOut|AuthFailed|ConnectorError|MissingExtra|ReadinessError): )"
-)
+#: Prefixes that add nothing for an operator: the assertion/fail/skip class names, and our own
+#: error classes, whose messages already say what failed where.
+_NOISE = re.compile(r"^(?:AssertionError|Failed|Skipped|pytest_readiness\.[\w.]+): ")
+#: A dotted module path before another exception's class name: keep just the class.
+_MODULE_PATH = re.compile(r"^(?:[A-Za-z_]\w*\.)+(?=[A-Za-z_]\w*: )")
 
 
 def reduce_reports(
@@ -81,5 +82,5 @@ def clean_message(text: str) -> str:
     for line in text.strip().splitlines():
         line = line.strip()
         if line:
-            return _PREFIXES.sub("", line, count=1)
+            return _MODULE_PATH.sub("", _NOISE.sub("", line, count=1), count=1)
     return ""

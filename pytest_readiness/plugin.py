@@ -15,10 +15,30 @@ import pytest
 from pytest_readiness import hooks, markers
 from pytest_readiness.config import Profile, load_profile
 from pytest_readiness.errors import ConfigError
-from pytest_readiness.fixtures import SESSION_KEY, evidence, readiness
+from pytest_readiness.fixtures import (
+    SESSION_KEY,
+    evidence,
+    http_session,
+    k8s_api,
+    nats_conn,
+    parametrize_targets,
+    pg_conn,
+    readiness,
+    redis_conn,
+    target_host,
+)
 from pytest_readiness.redaction import Redactor
 
-__all__ = ["evidence", "readiness"]
+__all__ = [
+    "evidence",
+    "http_session",
+    "k8s_api",
+    "nats_conn",
+    "pg_conn",
+    "readiness",
+    "redis_conn",
+    "target_host",
+]
 
 CONFIG_HELP = "readiness config file (default: readiness.yaml at the rootdir)"
 
@@ -92,6 +112,10 @@ def pytest_configure(config: pytest.Config) -> None:
         from pytest_readiness.reporters.junit import JunitIntegration
 
         register(JunitIntegration(config), "readiness-junit")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    parametrize_targets(metafunc)
 
 
 def redactor_for(profile: Profile) -> Redactor:

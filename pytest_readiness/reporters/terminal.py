@@ -47,8 +47,10 @@ def render(verdict: Verdict, verbosity: int = 0) -> list[Line]:
     if verbosity >= 0:
         lines.extend(_waivers(verdict))
         lines.extend(_attestations(verdict))
-        if verdict.decision is not Decision.GO and verdict.reasons:
-            lines.append(Line("why: " + "; ".join(_first(verdict.reasons, 5))))
+    if verbosity >= -1:
+        lines.extend(_baseline(verdict, limit=None if verbosity >= 1 else 10))
+    if verbosity >= 0 and verdict.decision is not Decision.GO and verdict.reasons:
+        lines.append(Line("why: " + "; ".join(_first(verdict.reasons, 5))))
     lines.append(
         Line(f"readiness decision: {verdict.headline()}", DECISION_MARKUP[verdict.decision])
     )
@@ -85,7 +87,7 @@ def _items(verdict: Verdict, everything: bool) -> list[Line]:
         if item.message:
             lines.append(Line(f"    {item.message}"))
         for record in item.evidence:
-            lines.append(Line(f"    evidence: {record.summary()}"))
+            lines.append(Line(f"    evidence: {_shorten(record.summary())}"))
         if spec.remediation and not item.outcome.met:
             lines.append(Line(f"    remediation: {spec.remediation}"))
         if spec.docs and not item.outcome.met:
@@ -122,6 +124,35 @@ def _attestations(verdict: Verdict) -> list[Line]:
         text = f"{status.state.value:<8} {a.id} by {a.by} on {a.on.isoformat()}, valid until {a.expires.isoformat()}"
         lines.append(Line(text, {"yellow": True} if status.state.value != "valid" else {}))
     return lines
+
+
+def _baseline(verdict: Verdict, limit: int | None) -> list[Line]:
+    diff = verdict.baseline
+    if diff is None:
+        return []
+    lines = [Line("baseline", sep="-")]
+    lines.append(
+        Line(
+            f"score {verdict.score}/100, {diff.score_change:+d} since {diff.source} "
+            f"({diff.previous_decision}, {diff.previous_score}/100)",
+            {"bold": True},
+        )
+    )
+    for label, ids, markup in (
+        ("newly failing", diff.newly_failing, {"red": True}),
+        ("fixed", diff.fixed, {"green": True}),
+        ("added", diff.added, {}),
+        ("removed", diff.removed, {}),
+    ):
+        if ids:
+            shown = list(ids) if limit is None else _first(ids, limit)
+            lines.append(Line(f"{label} ({len(ids)}): " + ", ".join(shown), markup))
+    return lines
+
+
+def _shorten(text: str, limit: int = 200) -> str:
+    """The terminal shows the gist; JSON and HTML keep the whole evidence."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _cell(tally: Tally) -> str:

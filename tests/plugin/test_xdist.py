@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -48,6 +49,16 @@ class TestMore:
 """
 
 TIMING = ("duration", "run")
+RESULT_SCHEMA = Path(__file__).parents[2] / "pytest_readiness" / "schemas" / "result.schema.json"
+
+
+def validate_result(data: dict[str, Any]) -> None:
+    """The JSON result matches the schema we publish in docs/json-report.md."""
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads(RESULT_SCHEMA.read_text())
+    jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(
+        data
+    )
 
 
 def _comparable(data: dict[str, Any]) -> dict[str, Any]:
@@ -68,6 +79,8 @@ def test_xdist_gives_the_same_json_as_a_serial_run(pytester: pytest.Pytester) ->
         assert run.ret == 1
         results[name] = json.loads(out.read_text())
     assert results["serial"]["decision"] == "NO-GO"
+    for data in results.values():
+        validate_result(data)
     assert _comparable(results["serial"]) == _comparable(results["xdist"])
     evidence = {i["id"]: i["evidence"] for i in results["xdist"]["items"]}
     assert evidence["K8S-1"] == [

@@ -1,0 +1,203 @@
+"""Connection fixtures in real readiness runs.
+
+Real peers: the PostgreSQL (5432), Redis (6379) and NATS (4222) servers on this machine's
+loopback. Stand-ins: a listening socket that accepts TCP and never answers (a "black hole"),
+and a closed port.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+PG_DSN = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture
+def black_hole() -> Iterator[socket.socket]:
+    """Accepts TCP connections (kernel backlog) and never reads or answers."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    yield listener
+    listener.close()
+
+
+def run(
+    pytester: pytest.Pytester, profile: str, checks: str, *args: str
+) -> tuple[pytest.RunResult, dict]:  # type: ignore[type-arg]
+    pytester.makefile(".yaml", readiness=profile)
+    pytester.makepyfile(test_checks=checks)
+    out = pytester.path / "r.json"
+    result = pytester.runpytest(
+        "--readiness=prod", f"--readiness-json={out}", "-p", "no:cacheprovider", *args
+    )
+    return result, json.loads(out.read_text())
+
+
+def test_no_target_of_a_kind_skips_as_not_applicable(pytester: pytest.Pytester) -> None:
+    checks = """
+    import pytest
+
+    @pytest.mark.critical
+    def test_pg(pg_conn):
+        pass
+
+    @pytest.mark.critical
+    def test_plain():
+        pass
+    """
+    result, data = run(pytester, "profiles:\n  prod: {}\n", checks, "-rs")
+    result.stdout.fnmatch_lines(["SKIPPED *not applicable: profile 'prod' has no postgres target"])
+    assert {i["nodeid"]: i["outcome"] for i in data["items"]} == {
+        "test_checks.py::test_pg": "skipped",
+        "test_checks.py::test_plain": "passed",
+    }
+    assert data["decision"] == "GO"
+
+
+def test_targets_parametrize_with_their_names_and_connect_once(pytester: pytest.Pytester) -> None:
+    profile = f"""
+    profiles:
+      prod:
+        postgres:
+          - {{name: primary, dsn: "{PG_DSN}"}}
+          - {{name: replica, dsn: "{PG_DSN}"}}
+        redis:
+          - {{name: cache, url: "redis://127.0.0.1:6379/0"}}
+    """
+    checks = """
+    import pytest
+
+    @pytest.mark.critical(id="PG-1")
+    def test_pg_version(pg_conn, evidence):
+        major, minor = pg_conn.server_version()
+        evidence("server_version", f"{major}.{minor}", expected=">= 13")
+        assert major >= 13
+
+    @pytest.mark.important(id="PG-2")
+    def test_pg_same_connection(pg_conn):
+        assert pg_conn.scalar("select pg_backend_pid()") > 0
+
+    @pytest.mark.important(id="REDIS-1")
+    def test_redis_ping(redis_conn):
+        assert redis_conn.ping()
+    """
+    result, data = run(pytester, profile, checks, "-v")
+    ids = sorted(i["id"] for i in data["items"])
+    assert ids == [
+        "PG-1[primary]",
+        "PG-1[replica]",
+        "PG-2[primary]",
+        "PG-2[replica]",
+        "REDIS-1[cache]",
+    ]
+    assert data["decision"] == "GO", result.stdout.str()
+    result.stdout.fnmatch_lines(["*test_pg_version[[]primary[]] PASSED*"])
+
+
+def test_unreachable_target_errors_fast_tried_once(
+    pytester: pytest.Pytester, black_hole: socket.socket
+) -> None:
+    port = black_hole.getsockname()[1]
+    profile = f"profiles:\n  prod:\n    timeout: 1\n    redis:\n      - {{name: stuck, url: 'redis://127.0.0.1:{port}/0'}}\n"
+    checks = "import pytest\n\n" + "".join(
+        f"@pytest.mark.critical\ndef test_{n}(redis_conn):\n    redis_conn.ping()\n\n"
+        for n in range(30)
+    )
+    result, data = run(pytester, profile, checks)
+    assert [i["outcome"] for i in data["items"]] == ["error"] * 30
+    assert data["decision"] == "NO-GO"
+    assert "redis target 'stuck'" in data["items"][0]["message"]
+    assert data["run"]["duration"] < 2.0  # 30 checks, timeout 1 s: the target was tried once
+    black_hole.setblocking(False)
+    attempts = 0
+    while True:
+        try:
+            black_hole.accept()[0].close()
+            attempts += 1
+        except BlockingIOError:
+            break
+    assert attempts == 1
+
+
+def test_connection_refused_names_the_target(pytester: pytest.Pytester) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again when the block ends: nothing listens
+    profile = f"profiles:\n  prod:\n    postgres:\n      - {{name: orders, dsn: 'postgresql://app:pg-Secret-77@127.0.0.1:{port}/x'}}\n"
+    checks = "import pytest\n\n@pytest.mark.critical\ndef test_pg(pg_conn):\n    pass\n"
+    result, data = run(pytester, profile, checks, "--tb=long", "--showlocals")
+    item = data["items"][0]
+    assert item["outcome"] == "error"
+    assert "postgres target 'orders'" in item["message"]
+    assert "pg-Secret-77" not in result.stdout.str() + result.stderr.str() + json.dumps(data)
+
+
+def test_writes_through_the_postgres_fixture_fail_read_only(pytester: pytest.Pytester) -> None:
+    profile = f"profiles:\n  prod:\n    postgres:\n      - {{name: db, dsn: '{PG_DSN}'}}\n"
+    checks = """
+    import pytest
+
+    @pytest.mark.critical
+    def test_write(pg_conn):
+        pg_conn.execute("create table readiness_should_never_exist (id int)")
+    """
+    result, data = run(pytester, profile, checks)
+    assert data["items"][0]["outcome"] == "failed"
+    assert "read-only transaction" in data["items"][0]["message"]
+
+
+def test_passwords_never_reach_any_output(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A DSN password, a Redis URL password and an env var, with --tb=long --showlocals."""
+    monkeypatch.setenv("ORDERS_DSN", "postgresql://postgres:Dsn-Pass-4242@127.0.0.1:5432/test")
+    monkeypatch.setenv("SUPPORT_TOKEN", "Env-Token-5151")
+    profile = """
+    profiles:
+      prod:
+        thresholds: {support_token: "${SUPPORT_TOKEN}"}
+        postgres:
+          - {name: orders, dsn: "${ORDERS_DSN}"}
+        redis:
+          - {name: cache, url: "redis://:Redis-Pass-6363@127.0.0.1:6379/0"}
+    """
+    checks = """
+    import pytest
+
+    @pytest.mark.critical
+    def test_pg_dsn_shown(pg_conn, readiness, evidence):
+        dsn = pg_conn.target.settings["dsn"]
+        token = readiness.threshold("support_token")
+        evidence("dsn", dsn, expected=token)
+        print("connected with", dsn, token)
+        assert dsn == token, f"{dsn} != {token}"
+
+    @pytest.mark.critical
+    def test_redis(redis_conn):
+        pass
+    """
+    junit = pytester.path / "j.xml"
+    result, data = run(
+        pytester, profile, checks, "--tb=long", "--showlocals", "-rA", f"--junitxml={junit}"
+    )
+    everything = result.stdout.str() + result.stderr.str() + json.dumps(data) + junit.read_text()
+    for secret in ("Dsn-Pass-4242", "Redis-Pass-6363", "Env-Token-5151"):
+        assert secret not in everything
+    assert "***" in everything
+    outcomes = {i["nodeid"].split("::")[1]: i["outcome"] for i in data["items"]}
+    assert outcomes["test_pg_dsn_shown[orders]"] == "failed"
+
+
+def test_connection_fixtures_skip_outside_a_readiness_run(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_a="def test_a(pg_conn):\n    pass\n")
+    result = pytester.runpytest("-rs")
+    result.stdout.fnmatch_lines(
+        ["SKIPPED *pg_conn: not a readiness run (pass --readiness=PROFILE)"]
+    )
