@@ -153,7 +153,9 @@ def _check_object(
     if extra is False:  # a typo explains a "missing" key better, so report unknown keys first
         for key in value:
             if key not in props:
-                raise ConfigError(source, _join(path, str(key)), "unknown key", _suggest(str(key), props))
+                raise ConfigError(
+                    source, _join(path, str(key)), "unknown key", _suggest(str(key), props)
+                )
     for key in schema.get("required", []):
         if key not in value:
             raise ConfigError(source, _join(path, key), "required key is missing", f"add '{key}:'")

@@ -110,7 +110,7 @@ def test_unreachable_target_errors_fast_tried_once(
         f"@pytest.mark.critical\ndef test_{n}(redis_conn):\n    redis_conn.ping()\n\n"
         for n in range(30)
     )
-    result, data = run(pytester, profile, checks)
+    _, data = run(pytester, profile, checks)
     assert [i["outcome"] for i in data["items"]] == ["error"] * 30
     assert data["decision"] == "NO-GO"
     assert "redis target 'stuck'" in data["items"][0]["message"]
@@ -148,7 +148,7 @@ def test_writes_through_the_postgres_fixture_fail_read_only(pytester: pytest.Pyt
     def test_write(pg_conn):
         pg_conn.execute("create table readiness_should_never_exist (id int)")
     """
-    result, data = run(pytester, profile, checks)
+    _, data = run(pytester, profile, checks)
     assert data["items"][0]["outcome"] == "failed"
     assert "read-only transaction" in data["items"][0]["message"]
 
