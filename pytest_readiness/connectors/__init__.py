@@ -14,13 +14,14 @@ from pytest_readiness.connectors.base import DEFAULT_TIMEOUT, Facade, Target, fa
 from pytest_readiness.errors import MissingExtra
 from pytest_readiness.redaction import Redactor
 
-#: profile key -> (module, extra, driver module that must import)
+#: profile key -> (module, extra, driver module that must import, or "" if the module checks)
 CONNECTORS: dict[str, tuple[str, str, str]] = {
-    "kubernetes": ("pytest_readiness.connectors.kubernetes", "k8s", "kubernetes"),
+    # the offline manifests backend needs only pyyaml: the module imports the client when live
+    "kubernetes": ("pytest_readiness.connectors.kubernetes", "k8s", ""),
     "postgres": ("pytest_readiness.connectors.postgres", "postgres", "psycopg"),
     "redis": ("pytest_readiness.connectors.redis", "redis", "redis"),
     "nats": ("pytest_readiness.connectors.nats", "nats", "nats"),
-    "http": ("pytest_readiness.connectors.http", "all", "requests"),
+    "http": ("pytest_readiness.connectors.http", "http", "requests"),
     "hosts": ("pytest_readiness.connectors.hosts", "hosts", "testinfra"),
 }
 
@@ -38,10 +39,11 @@ __all__ = [
 def get_connector(kind: str) -> Callable[[Target, Redactor], Any]:
     """The ``connect`` function for a kind; raises MissingExtra naming the pip extra."""
     module_name, extra, driver = CONNECTORS[kind]
-    try:
-        importlib.import_module(driver)
-    except ImportError:
-        raise MissingExtra(extra, driver) from None
+    if driver:
+        try:
+            importlib.import_module(driver)
+        except ImportError:
+            raise MissingExtra(extra, driver) from None
     module = importlib.import_module(module_name)
     connect: Callable[[Target, Redactor], Any] = module.connect
     return connect
