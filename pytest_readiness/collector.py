@@ -53,6 +53,7 @@ class ReadinessSession:
         self.crashed: list[str] = []
         self.started = time.time()
         self.verdict: Verdict | None = None
+        self.report_problems: list[str] = []
         self.baseline: tuple[str, dict[str, Any]] | None = None  # (path, previous JSON result)
 
     # -- collection (serial and workers) ------------------------------------------------
@@ -126,7 +127,14 @@ class ReadinessSession:
         self.config.stash[VERDICT_KEY] = verdict
         session.exitstatus = verdict.exit_status
         self.config.hook.pytest_readiness_verdict(verdict=verdict, config=self.config)
-        write_reports(verdict, self.config)
+        self.report_problems = write_reports(verdict, self.config)
+        if self.report_problems and session.exitstatus in (
+            pytest.ExitCode.OK,
+            pytest.ExitCode.TESTS_FAILED,
+        ):
+            session.exitstatus = (
+                pytest.ExitCode.USAGE_ERROR
+            )  # a CI job must not pass without its reports
 
     def _decide(self, session: pytest.Session, pytest_status: int) -> Verdict:
         phases: dict[str, dict[str, Any]] = {}
@@ -223,6 +231,8 @@ class ReadinessSession:
                 terminalreporter.write_sep(line.sep, line.text, **line.markup)
             else:
                 terminalreporter.write_line(line.text, **line.markup)
+        for problem in self.report_problems:
+            terminalreporter.write_line(f"readiness: {problem}", red=True, bold=True)
 
 
 class EvidenceShipper:

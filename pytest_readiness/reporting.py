@@ -21,16 +21,23 @@ REPORT_WRITERS: dict[str, str] = {
 }
 
 
-def write_reports(verdict: Verdict, config: pytest.Config) -> None:
+def write_reports(verdict: Verdict, config: pytest.Config) -> list[str]:
+    """Write every report asked for; return one problem line per report that could not be written."""
     import importlib
 
+    problems = []
     for dest, target in REPORT_WRITERS.items():
         path = config.getoption(dest, None)
         if not path:
             continue
         module_name, func = target.split(":")
         writer = getattr(importlib.import_module(module_name), func)
-        writer(verdict, path, config)
+        try:
+            writer(verdict, path, config)
+        except OSError as exc:
+            option = "--" + dest.replace("_", "-")
+            problems.append(f"cannot write {option}={path}: {exc.strerror or exc}; check the path")
+    return problems
 
 
 def redact_verdict(verdict: Verdict, redactor: Redactor) -> Verdict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import pytest
@@ -185,8 +186,9 @@ def test_exitfirst_under_xdist_is_never_go(project: pytest.Pytester, run_json) -
 
 def test_collection_error_is_incomplete(project: pytest.Pytester, run_json) -> None:  # type: ignore[no-untyped-def]
     project.makepyfile(test_ok=suite([True], [True]), test_broken="import not_a_module_anywhere")
-    result, data = run_json()
-    assert data["decision"] == "INCOMPLETE"
+    out = project.path / "r.json"  # a subprocess: the interrupt must not reach this test run
+    result = project.runpytest_subprocess("--readiness=prod", f"--readiness-json={out}", "-p", "no:cacheprovider")
+    assert json.loads(out.read_text())["decision"] == "INCOMPLETE"
     assert result.ret == pytest.ExitCode.INTERRUPTED
 
 
@@ -279,3 +281,35 @@ def test_profile_severity_override_changes_the_decision(
     staging = pytester.runpytest("--readiness=staging", "-p", "no:cacheprovider")
     staging.stdout.fnmatch_lines(["readiness decision: GO *"])
     assert staging.ret == 0
+
+
+def test_keyboard_interrupt_is_incomplete_and_still_writes_the_report(
+    project: pytest.Pytester, run_json
+) -> None:  # type: ignore[no-untyped-def]
+    project.makepyfile(
+        test_checks="""
+        import pytest
+
+        @pytest.mark.critical
+        def test_a():
+            pass
+
+        @pytest.mark.critical
+        def test_b():
+            raise KeyboardInterrupt
+        """
+    )
+    out = project.path / "r.json"  # a subprocess: the interrupt must not reach this test run
+    result = project.runpytest_subprocess("--readiness=prod", f"--readiness-json={out}", "-p", "no:cacheprovider")
+    assert json.loads(out.read_text())["decision"] == "INCOMPLETE"
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+
+
+def test_unwritable_report_fails_the_run_with_one_line(project: pytest.Pytester) -> None:
+    project.makepyfile(test_checks=suite([True], [True]))
+    (project.path / "blocked").write_text("a file, not a directory")
+    result = project.runpytest("--readiness=prod", "--readiness-json=blocked/r.json")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR  # GO, but CI must not pass without its report
+    result.stdout.fnmatch_lines(
+        ["readiness decision: GO *", "readiness: cannot write --readiness-json=blocked/r.json: *"]
+    )
