@@ -201,3 +201,16 @@ def test_connection_fixtures_skip_outside_a_readiness_run(pytester: pytest.Pytes
     result.stdout.fnmatch_lines(
         ["SKIPPED *pg_conn: not a readiness run (pass --readiness=PROFILE)"]
     )
+
+
+def test_missing_driver_names_the_extra_to_install(pytester: pytest.Pytester) -> None:
+    """The driver is hidden from the inner run (a subprocess) as if the extra were not installed."""
+    pytester.makeconftest("import sys\nsys.modules['psycopg'] = None  # import psycopg now fails\n")
+    profile = f"profiles:\n  prod:\n    postgres:\n      - {{name: db, dsn: '{PG_DSN}'}}\n"
+    pytester.makefile(".yaml", readiness=profile)
+    pytester.makepyfile(test_checks="import pytest\n\n@pytest.mark.critical\ndef test_pg(pg_conn):\n    pass\n")
+    out = pytester.path / "r.json"
+    pytester.runpytest_subprocess("--readiness=prod", f"--readiness-json={out}", "-p", "no:cacheprovider")
+    item = json.loads(out.read_text())["items"][0]
+    assert item["outcome"] == "error"
+    assert "pip install 'pytest-readiness[postgres]'" in item["message"]
