@@ -6,10 +6,12 @@ from __future__ import annotations
 # inside them; drivers imported again later then mix old and new classes (requests fails with
 # "You can only merge into CookieJar"). Importing the drivers up front keeps one copy of each.
 import http.cookiejar  # noqa: F401
+import os
 
 import kubernetes.client  # noqa: F401
 import nats  # noqa: F401
 import psycopg  # noqa: F401
+import pytest
 import redis  # noqa: F401
 import requests  # noqa: F401
 import urllib3  # noqa: F401
@@ -17,3 +19,27 @@ import urllib3  # noqa: F401
 import pytest_readiness.connectors.http  # noqa: F401
 
 pytest_plugins = ["pytester"]
+
+# In CI every test must run: a skip (a missing service, browser or dev dependency) fails.
+_NO_SKIPS = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _as_failure(report: pytest.TestReport | pytest.CollectReport) -> None:
+    report.outcome = "failed"
+    report.longrepr = f"skipped in CI, where every test must run: {report.longrepr}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
+    report: pytest.TestReport = yield
+    if _NO_SKIPS and report.skipped and not hasattr(report, "wasxfail"):
+        _as_failure(report)
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> pytest.CollectReport:
+    report: pytest.CollectReport = yield
+    if _NO_SKIPS and report.skipped:
+        _as_failure(report)
+    return report

@@ -14,7 +14,7 @@ import pytest
 
 from pytest_readiness import hooks, markers
 from pytest_readiness.config import Profile, load_profile
-from pytest_readiness.errors import ConfigError
+from pytest_readiness.errors import ConfigError, MissingExtra
 from pytest_readiness.fixtures import (
     SESSION_KEY,
     evidence,
@@ -91,7 +91,11 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         profile = load_profile(config_path(config), profile_name, os.environ)
         baseline = _load_baseline(config)
-    except ConfigError as exc:
+        if config.getoption("readiness_html") and not hasattr(config, "workerinput"):
+            from pytest_readiness.reporters.html import ensure_available
+
+            ensure_available()  # a missing jinja2 is exit 4 before the run, not a traceback after it
+    except (ConfigError, MissingExtra) as exc:
         raise pytest.UsageError(str(exc)) from None
 
     from pytest_readiness.collector import EvidenceShipper, ReadinessSession

@@ -5,11 +5,13 @@ Writers are looked up lazily by option so a run pays only for the reports it ask
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from typing import Any
 
 import pytest
 
+from pytest_readiness.errors import ReadinessError
 from pytest_readiness.model import EvidenceRecord, ItemResult, Verdict
 from pytest_readiness.redaction import Redactor
 
@@ -32,11 +34,23 @@ def write_reports(verdict: Verdict, config: pytest.Config) -> list[str]:
             continue
         module_name, func = target.split(":")
         writer = getattr(importlib.import_module(module_name), func)
+        option = "--" + dest.replace("_", "-")
         try:
             writer(verdict, path, config)
         except OSError as exc:
-            option = "--" + dest.replace("_", "-")
             problems.append(f"cannot write {option}={path}: {exc.strerror or exc}; check the path")
+        except ReadinessError as exc:  # e.g. the extra a report needs is missing
+            problems.append(f"cannot write {option}={path}: {exc}")
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:  # GitHub Actions: every readiness run leaves its verdict in the job summary
+        from pytest_readiness.reporters.markdown import append_step_summary
+
+        try:
+            append_step_summary(verdict, os.environ)
+        except OSError as exc:
+            problems.append(
+                f"cannot append to $GITHUB_STEP_SUMMARY={summary}: {exc.strerror or exc}"
+            )
     return problems
 
 

@@ -6,14 +6,14 @@ import json
 from typing import Any
 
 from pytest_readiness.files import write_atomic
-from pytest_readiness.model import SEVERITIES, ItemResult, Tally, Verdict
+from pytest_readiness.model import SEVERITIES, BaselineDiff, ItemResult, Tally, Verdict
 
 SCHEMA_VERSION = 1
 
 
 def to_dict(verdict: Verdict) -> dict[str, Any]:
     run = verdict.run
-    return {
+    data: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "decision": verdict.decision.value,
         "score": verdict.score,
@@ -72,6 +72,22 @@ def to_dict(verdict: Verdict) -> dict[str, Any]:
             "python_version": run.python_version,
             "workers": run.workers,
         },
+    }
+    if verdict.baseline is not None:  # absent without --readiness-baseline (docs/json-report.md)
+        data["baseline"] = _baseline(verdict.baseline)
+    return data
+
+
+def _baseline(diff: BaselineDiff) -> dict[str, Any]:
+    return {
+        "source": diff.source,
+        "previous_decision": diff.previous_decision,
+        "previous_score": diff.previous_score,
+        "score_change": diff.score_change,
+        "newly_failing": list(diff.newly_failing),
+        "fixed": list(diff.fixed),
+        "added": list(diff.added),
+        "removed": list(diff.removed),
     }
 
 

@@ -1,10 +1,216 @@
-"""JUnit integration (placeholder until the reports issue lands): does nothing yet."""
+"""JUnit XML enriched for CI: readiness data added to the file pytest's junitxml wrote.
+
+Why post-process instead of hooking into junitxml: its ``LogXML`` exists only on the xdist
+controller and ``record_testsuite_property`` is lost under xdist (pytest #7767), while the
+written file is the same in every mode. So, after junitxml wrote it, this module adds:
+
+- suite ``<properties>``: ``readiness.decision``, ``.score``, ``.profile``, ``.scope``, the baseline
+  diff, and per item ``readiness.item.<id> = "severity|section|weight|outcome"`` (split the
+  first field off the left and the last two off the right: a section may contain ``|``) and
+  ``readiness.evidence.<id>``; valid in both families;
+- per-testcase ``<properties>`` only for ``xunit1``/``legacy``: xunit2's schema forbids them;
+- a testcase ``classname="readiness" name="decision"`` that fails unless the run may pass, so
+  Jenkins, GitLab and GitHub test reporters show the verdict; the counters are kept in step.
+"""
 
 from __future__ import annotations
 
+import os
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
+from pathlib import Path
+
 import pytest
+
+from pytest_readiness.files import write_atomic
+from pytest_readiness.model import Decision, ItemResult, Verdict
+from pytest_readiness.reporters.terminal import render
+
+DECISION_CLASSNAME = "readiness"
+DECISION_NAME = "decision"
+LEGACY_FAMILIES = ("xunit1", "legacy")
+
+# XML 1.0 cannot carry these at all; pytest shows them as #xNN, and so do we.
+_ILLEGAL_XML = re.compile(
+    "[^\u0009\u000a\u000d\u0020-\u007e\u0080-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
 
 
 class JunitIntegration:
+    """Controller-side plugin: remembers the verdict, then rewrites the JUnit file once."""
+
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
+        # junitxml resolves the path at configure time too; tests may chdir later.
+        self.path = Path(os.path.abspath(config.option.xmlpath))
+        self.family = str(config.getini("junit_family"))
+        self.prefix: str | None = getattr(config.option, "junitprefix", None)
+        self.verdict: Verdict | None = None
+
+    def pytest_readiness_verdict(self, verdict: Verdict) -> None:
+        self.verdict = verdict
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self) -> None:
+        """Trylast: junitxml writes the file in its own (plain) sessionfinish before this."""
+        if self.verdict is None or not self.path.is_file():
+            return
+        try:
+            enrich_file(self.path, self.verdict, self.family, self.prefix)
+        except (OSError, ET.ParseError) as exc:
+            reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+            if reporter is not None:
+                reporter.write_line(
+                    f"readiness: cannot add the decision to {self.path}: {exc}", red=True
+                )
+
+
+def enrich_file(path: Path, verdict: Verdict, family: str, prefix: str | None = None) -> None:
+    tree = ET.parse(path)
+    enrich(tree.getroot(), verdict, family, prefix)
+    body = ET.tostring(tree.getroot(), encoding="unicode")
+    write_atomic(path, '<?xml version="1.0" encoding="utf-8"?>' + body)
+
+
+def enrich(root: ET.Element, verdict: Verdict, family: str, prefix: str | None = None) -> None:
+    """Add the readiness data to the first ``<testsuite>`` under ``root`` (or ``root`` itself)."""
+    suite = root if root.tag == "testsuite" else root.find("testsuite")
+    if suite is None:
+        suite = ET.SubElement(root, "testsuite", name="pytest", tests="0", failures="0", errors="0")
+    _suite_properties(suite).extend(_property(n, v) for n, v in suite_properties(verdict))
+    if family in LEGACY_FAMILIES:
+        _add_testcase_properties(suite, verdict, prefix)
+    case = decision_testcase(verdict)
+    suite.append(case)
+    failed = case.find("failure") is not None
+    for node in (suite, root) if root is not suite else (suite,):
+        _bump(node, "tests", 1)
+        _bump(node, "failures", 1 if failed else 0)
+
+
+def decision_passes(verdict: Verdict) -> bool:
+    """GO passes; DELAY only where the run exits 0 for it (policy ``delay_exit_zero``)."""
+    if verdict.decision is Decision.GO:
+        return True
+    return verdict.decision is Decision.DELAY and verdict.exit_status == 0
+
+
+def suite_properties(verdict: Verdict) -> list[tuple[str, str]]:
+    props = [
+        ("readiness.decision", verdict.decision.value),
+        ("readiness.score", str(verdict.score)),
+        ("readiness.profile", verdict.run.profile),
+        ("readiness.scope", verdict.scope.describe()),
+        ("readiness.reasons", "; ".join(verdict.reasons)),
+    ]
+    diff = verdict.baseline
+    if diff is not None:
+        props += [
+            ("readiness.baseline.source", diff.source),
+            ("readiness.baseline.previous_decision", diff.previous_decision),
+            ("readiness.baseline.previous_score", str(diff.previous_score)),
+            ("readiness.baseline.score_change", f"{diff.score_change:+d}"),
+            ("readiness.baseline.newly_failing", " ".join(diff.newly_failing)),
+            ("readiness.baseline.fixed", " ".join(diff.fixed)),
+            ("readiness.baseline.added", " ".join(diff.added)),
+            ("readiness.baseline.removed", " ".join(diff.removed)),
+        ]
+    for item in verdict.items:
+        spec = item.spec
+        props.append(
+            (
+                f"readiness.item.{spec.id}",
+                f"{spec.severity.value}|{spec.section}|{spec.weight:g}|{item.outcome.value}",
+            )
+        )
+        if item.evidence:
+            props.append((f"readiness.evidence.{spec.id}", _evidence_text(item)))
+    return props
+
+
+def decision_testcase(verdict: Verdict) -> ET.Element:
+    case = ET.Element("testcase", classname=DECISION_CLASSNAME, name=DECISION_NAME, time="0.000")
+    text = summary_text(verdict)
+    if decision_passes(verdict):
+        ET.SubElement(case, "system-out").text = _xml_safe(text)
+    else:
+        failure = ET.SubElement(
+            case, "failure", message=_xml_safe(verdict.headline()), type=verdict.decision.value
+        )
+        failure.text = _xml_safe(text)
+    return case
+
+
+def summary_text(verdict: Verdict) -> str:
+    """The terminal summary as plain text: matrix, what is not met and why, the decision."""
+    lines = []
+    for line in render(verdict, 0):
+        lines.append(f"--- {line.text} ---" if line.sep else line.text)
+    return "\n".join(lines) + "\n"
+
+
+def junit_key(nodeid: str, prefix: str | None = None) -> tuple[str, str]:
+    """(classname, name) pytest's junitxml gives the testcase of ``nodeid``."""
+    path, bracket, params = nodeid.partition("[")
+    names = path.split("::")
+    names[0] = re.sub(r"\.py$", "", names[0].replace("/", "."))
+    names[-1] += bracket + params
+    classnames = names[:-1]
+    if prefix:
+        classnames.insert(0, prefix)
+    return ".".join(classnames), _xml_safe(names[-1])
+
+
+def _add_testcase_properties(suite: ET.Element, verdict: Verdict, prefix: str | None) -> None:
+    by_key = {junit_key(item.spec.nodeid, prefix): item for item in verdict.items}
+    for case in suite.iter("testcase"):
+        item = by_key.get((case.get("classname", ""), case.get("name", "")))
+        if item is None:
+            continue
+        props = case.find("properties")
+        if props is None:
+            props = ET.Element("properties")
+            case.insert(0, props)
+        props.extend(_property(n, v) for n, v in _item_properties(item))
+
+
+def _item_properties(item: ItemResult) -> Iterable[tuple[str, str]]:
+    spec = item.spec
+    yield "readiness.id", spec.id
+    yield "readiness.severity", spec.severity.value
+    yield "readiness.section", spec.section
+    yield "readiness.weight", f"{spec.weight:g}"
+    yield "readiness.outcome", item.outcome.value
+    for record in item.evidence:
+        yield "readiness.evidence", record.summary()
+
+
+def _suite_properties(suite: ET.Element) -> ET.Element:
+    props = suite.find("properties")
+    if props is None:
+        props = ET.Element("properties")
+        suite.insert(0, props)
+    return props
+
+
+def _property(name: str, value: str) -> ET.Element:
+    return ET.Element("property", name=_xml_safe(name), value=_xml_safe(value))
+
+
+def _evidence_text(item: ItemResult) -> str:
+    return " ; ".join(record.summary() for record in item.evidence)
+
+
+def _bump(node: ET.Element, counter: str, by: int) -> None:
+    value = node.get(counter)
+    if value is not None and value.isdigit():
+        node.set(counter, str(int(value) + by))
+
+
+def _xml_safe(text: str) -> str:
+    def repl(match: re.Match[str]) -> str:
+        code = ord(match.group())
+        return f"#x{code:02X}" if code <= 0xFF else f"#x{code:04X}"
+
+    return _ILLEGAL_XML.sub(repl, text)

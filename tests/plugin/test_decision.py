@@ -187,7 +187,9 @@ def test_exitfirst_under_xdist_is_never_go(project: pytest.Pytester, run_json) -
 def test_collection_error_is_incomplete(project: pytest.Pytester, run_json) -> None:  # type: ignore[no-untyped-def]
     project.makepyfile(test_ok=suite([True], [True]), test_broken="import not_a_module_anywhere")
     out = project.path / "r.json"  # a subprocess: the interrupt must not reach this test run
-    result = project.runpytest_subprocess("--readiness=prod", f"--readiness-json={out}", "-p", "no:cacheprovider")
+    result = project.runpytest_subprocess(
+        "--readiness=prod", f"--readiness-json={out}", "-p", "no:cacheprovider"
+    )
     assert json.loads(out.read_text())["decision"] == "INCOMPLETE"
     assert result.ret == pytest.ExitCode.INTERRUPTED
 
@@ -300,7 +302,9 @@ def test_keyboard_interrupt_is_incomplete_and_still_writes_the_report(
         """
     )
     out = project.path / "r.json"  # a subprocess: the interrupt must not reach this test run
-    result = project.runpytest_subprocess("--readiness=prod", f"--readiness-json={out}", "-p", "no:cacheprovider")
+    result = project.runpytest_subprocess(
+        "--readiness=prod", f"--readiness-json={out}", "-p", "no:cacheprovider"
+    )
     assert json.loads(out.read_text())["decision"] == "INCOMPLETE"
     assert result.ret == pytest.ExitCode.INTERRUPTED
 

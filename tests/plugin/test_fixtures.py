@@ -208,9 +208,13 @@ def test_missing_driver_names_the_extra_to_install(pytester: pytest.Pytester) ->
     pytester.makeconftest("import sys\nsys.modules['psycopg'] = None  # import psycopg now fails\n")
     profile = f"profiles:\n  prod:\n    postgres:\n      - {{name: db, dsn: '{PG_DSN}'}}\n"
     pytester.makefile(".yaml", readiness=profile)
-    pytester.makepyfile(test_checks="import pytest\n\n@pytest.mark.critical\ndef test_pg(pg_conn):\n    pass\n")
+    pytester.makepyfile(
+        test_checks="import pytest\n\n@pytest.mark.critical\ndef test_pg(pg_conn):\n    pass\n"
+    )
     out = pytester.path / "r.json"
-    pytester.runpytest_subprocess("--readiness=prod", f"--readiness-json={out}", "-p", "no:cacheprovider")
+    pytester.runpytest_subprocess(
+        "--readiness=prod", f"--readiness-json={out}", "-p", "no:cacheprovider"
+    )
     item = json.loads(out.read_text())["items"][0]
     assert item["outcome"] == "error"
     assert "pip install 'pytest-readiness[postgres]'" in item["message"]

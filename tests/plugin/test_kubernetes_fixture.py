@@ -81,6 +81,8 @@ def test_live_and_offline_give_the_same_outcomes(
         base, target = item["id"].rstrip("]").split("[")
         by_target[target][base] = item["outcome"]
     assert len(by_target["live"]) == 4
-    assert set(by_target["live"].values()) == {"passed", "failed"}, by_target  # the checks discriminate
+    assert set(by_target["live"].values()) == {"passed", "failed"}, (
+        by_target
+    )  # the checks discriminate
     assert by_target["live"] == by_target["rendered"]
     assert "error" not in by_target["live"].values()

@@ -1,0 +1,177 @@
+"""``--readiness-html``: one self-contained HTML file, readable offline and printable.
+
+Everything is inline (CSS, a small filter script); no fonts, scripts or images are fetched.
+Every value goes through jinja2's autoescape, and a Content-Security-Policy allows only the
+report's own script (by hash), so even a value that slipped through could not run code.
+Rows are rendered on the server side so the file reads and prints without JavaScript.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from functools import cache
+from importlib import resources
+from types import ModuleType
+from typing import Any, NamedTuple
+
+from pytest_readiness.errors import MissingExtra
+from pytest_readiness.files import write_atomic
+from pytest_readiness.model import SEVERITIES, Decision, ItemResult, Tally, Verdict
+
+TEMPLATE = "report.html.j2"
+_DECISION_CLASS = {
+    Decision.GO: "go",
+    Decision.DELAY: "delay",
+    Decision.NO_GO: "nogo",
+    Decision.NO_DATA: "nodata",
+    Decision.INCOMPLETE: "incomplete",
+}
+
+
+class Row(NamedTuple):
+    """One item row; a tuple so 10,000 of them render fast."""
+
+    outcome: str
+    severity: str
+    id: str
+    title: str
+    section: str
+    weight: str
+    message: str
+    evidence: list[str]
+    remediation: str
+    owner: str
+    docs: str
+    docs_link: bool
+
+
+def write(verdict: Verdict, path: str, config: object = None) -> None:
+    write_atomic(path, render(verdict))
+
+
+def render(verdict: Verdict) -> str:
+    jinja2 = _jinja2()  # checked on every call so a missing extra is never masked by the cache
+    template = _environment(jinja2).get_template(TEMPLATE)
+    return str(template.render(context(verdict)))
+
+
+def context(verdict: Verdict) -> dict[str, Any]:
+    """Everything the template shows, precomputed so the template only loops and escapes."""
+    css, script, script_hash = _assets()
+    diff = verdict.baseline
+    counts = verdict.counts
+    return {
+        "v": verdict,
+        "run": verdict.run,
+        "decision_class": _DECISION_CLASS[verdict.decision],
+        "severities": [s.value for s in SEVERITIES],
+        "sections": [_section(row.section, row.cells, row.completion) for row in verdict.sections],
+        "totals": [_cell(verdict.totals[s]) for s in SEVERITIES],
+        "outcomes": [o.value for o, n in counts.items() if n],
+        "counts": [(o.value, n) for o, n in counts.items() if n],
+        "rows": [_row(item) for item in verdict.items],
+        "diff": diff,
+        "diff_lists": []
+        if diff is None
+        else [
+            ("Newly failing", diff.newly_failing),
+            ("Fixed", diff.fixed),
+            ("Added", diff.added),
+            ("Removed", diff.removed),
+        ],
+        "run_facts": _run_facts(verdict),
+        "css": css,
+        "script": script,
+        "script_hash": script_hash,
+    }
+
+
+def _row(item: ItemResult) -> Row:
+    spec = item.spec
+    docs = spec.docs or ""
+    return Row(
+        item.outcome.value,
+        spec.severity.value,
+        spec.id,
+        spec.title,
+        spec.section,
+        f"{spec.weight:g}",
+        item.message,
+        [record.summary() for record in item.evidence],
+        spec.remediation or "",
+        spec.owner or "",
+        docs,
+        # Only web links become links: autoescape does not stop a javascript: URL.
+        docs.startswith(("https://", "http://")),
+    )
+
+
+def _section(name: str, cells: dict[Any, Tally], completion: Tally) -> dict[str, Any]:
+    percent = completion.percent
+    width = 0 if percent is None else int(percent)
+    return {
+        "name": name,
+        "cells": [_cell(cells[s]) for s in SEVERITIES],
+        "percent": "n/a" if percent is None else f"{width}%",
+        "width": width,
+        "level": "low" if width < 50 else "mid" if width < 90 else "",
+    }
+
+
+def _cell(tally: Tally) -> tuple[str, str]:
+    if not tally.total:
+        return "-", "none"
+    return f"{tally.met}/{tally.total}", "full" if tally.met == tally.total else "part"
+
+
+def _run_facts(verdict: Verdict) -> list[tuple[str, str]]:
+    run = verdict.run
+    facts = [
+        ("profile", run.profile),
+        ("config", run.config_path),
+        ("started", run.started_at),
+        ("duration", f"{run.duration:.1f} s"),
+        ("host", run.hostname),
+        ("git commit", run.git_commit),
+        ("pytest", run.pytest_version),
+        ("pytest-readiness", run.plugin_version),
+        ("python", run.python_version),
+        ("xdist workers", str(run.workers) if run.workers else None),
+        ("exit status", str(verdict.exit_status)),
+    ]
+    return [(label, value) for label, value in facts if value]
+
+
+def ensure_available() -> None:
+    """Raise MissingExtra now rather than after the run (for a check at configure time)."""
+    _jinja2()
+
+
+def _jinja2() -> ModuleType:
+    try:
+        import jinja2
+    except ImportError:
+        raise MissingExtra("html", "jinja2") from None
+    return jinja2
+
+
+@cache
+def _environment(jinja2: ModuleType) -> Any:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("pytest_readiness.reporters", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+@cache
+def _assets() -> tuple[str, str, str]:
+    """The inline CSS and script, and the script's CSP hash (it must match byte for byte)."""
+    folder = resources.files("pytest_readiness.reporters") / "templates"
+    css = (folder / "report.css").read_text(encoding="utf-8")
+    script = (folder / "report.js").read_text(encoding="utf-8")
+    digest = hashlib.sha256(script.encode("utf-8")).digest()
+    return css, script, "sha256-" + base64.b64encode(digest).decode("ascii")
