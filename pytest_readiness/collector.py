@@ -1,10 +1,10 @@
 """The readiness run: collect item specs, keep reports, decide once at session end.
 
-Process roles (xdist): workers collect and run tests, the controller only receives reports.
-- ``serial``: one process does everything.
-- ``worker``: computes specs at collection and ships them once through ``workeroutput``;
-  attaches each test's evidence to its teardown report.
-- ``controller``: stores forwarded reports, merges the workers' specs, decides and reports.
+Processes (xdist): workers collect and run tests, the controller only receives reports.
+- a single process does everything;
+- a worker computes specs at collection and ships them once through ``workeroutput``
+  (:class:`EvidenceShipper` attaches each test's evidence to its teardown report);
+- the controller stores forwarded reports, merges the workers' specs, decides and reports.
 
 The per-report path is one dict assignment; everything else happens once, at the end.
 """
@@ -15,6 +15,7 @@ import platform
 import socket
 import subprocess
 import time
+from collections.abc import Generator
 from dataclasses import asdict
 from datetime import date, datetime, timezone
 from typing import Any
@@ -24,7 +25,7 @@ import pytest
 from pytest_readiness.config import Profile
 from pytest_readiness.errors import MarkerError
 from pytest_readiness.evidence import EvidenceStore
-from pytest_readiness.markers import SEVERITY_NAMES, spec_of
+from pytest_readiness.markers import SEVERITY_NAMES, severity_marks, spec_of
 from pytest_readiness.model import ItemSpec, RawResult, RunInfo, Scope, Severity, Verdict
 from pytest_readiness.outcomes import CRASH_PHASE, reduce_reports
 from pytest_readiness.policy import RunState, evaluate, exit_status
@@ -33,6 +34,7 @@ from pytest_readiness.reporting import redact_verdict, write_reports
 
 VERDICT_KEY = pytest.StashKey["Verdict"]()
 SPEC_KEY = pytest.StashKey[ItemSpec]()
+KWARGS_KEY = pytest.StashKey[dict[str, Any]]()
 WORKEROUTPUT_KEY = "readiness"
 
 
@@ -40,49 +42,58 @@ class ReadinessSession:
     """Registered as a plugin only when ``--readiness`` is given."""
 
     def __init__(
-        self, config: pytest.Config, profile: Profile, redactor: Redactor, role: str
+        self, config: pytest.Config, profile: Profile, redactor: Redactor, is_worker: bool
     ) -> None:
         self.config = config
         self.profile = profile
         self.redactor = redactor
-        self.role = role
+        self.is_worker = is_worker
         self.evidence = EvidenceStore(redactor)
         self.specs: dict[str, ItemSpec] = {}  # nodeid -> spec, in collection order
         self.total = 0  # items collected before any deselection
         self.reports: dict[tuple[str, str], Any] = {}
         self.crashed: list[str] = []
+        self.collection_errors = 0
         self.started = time.time()
         self.verdict: Verdict | None = None
         self.report_problems: list[str] = []
         self.baseline: tuple[str, dict[str, Any]] | None = None  # (path, previous JSON result)
+        self.target_params: dict[str, list[Any]] | None = None  # see fixtures.parametrize_targets
 
     # -- collection (serial and workers) ------------------------------------------------
 
+    @pytest.hookimpl(wrapper=True)
+    def pytest_make_collect_report(
+        self, collector: pytest.Collector
+    ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+        """Marker misuse is a collection error of the module naming the test, also under xdist."""
+        report: pytest.CollectReport = yield
+        if report.passed:
+            for node in report.result:
+                if isinstance(node, pytest.Item):
+                    try:
+                        severity_marks(node)
+                    except MarkerError as exc:
+                        report.outcome = "failed"
+                        report.longrepr = str(exc)
+                        break
+        return report
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        """Before -m deselects: compute specs, and leave each item exactly its effective severity mark."""
+        """Before -m deselects: compute specs and, for -m, make marks match effective severity."""
         self.total = len(items)
-        chains: dict[int, Any] = {}
-        marks: list[tuple[pytest.Item, ItemSpec, dict[str, Any]]] = []
-        overrides = self.profile.severity_overrides
+        policy, overrides = self.profile.policy, self.profile.severity_overrides
         for item in items:
-            try:
-                spec, found = spec_of(item, self.profile.policy, overrides)
-            except MarkerError as exc:
-                raise pytest.UsageError(str(exc)) from None
+            spec, kwargs = spec_of(item, policy, overrides)
             item.stash[SPEC_KEY] = spec
-            kwargs: dict[str, Any] = {}
-            for mark in reversed(found):
-                kwargs.update(mark.kwargs)
-            marks.append((item, spec, kwargs))
-            for node in item.listchain():
-                chains[id(node)] = node
-        # -m matches every mark in an item's chain; keep only the effective one, on the item.
-        for node in chains.values():
-            if any(m.name in SEVERITY_NAMES for m in node.own_markers):
-                node.own_markers[:] = [m for m in node.own_markers if m.name not in SEVERITY_NAMES]
-        for item, spec, kwargs in marks:
-            item.add_marker(getattr(pytest.mark, spec.severity.value)(**kwargs))
+            item.stash[KWARGS_KEY] = kwargs
+        if self.config.option.markexpr:
+            _keep_effective_severity_marks(items)
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:  # xdist forwards workers' failures; the run then cannot be complete
+            self.collection_errors += 1
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.specs = {
@@ -115,7 +126,7 @@ class ReadinessSession:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if self.config.option.collectonly:
             return
-        if self.role == "worker":
+        if self.is_worker:
             output = self.config.workeroutput  # type: ignore[attr-defined]
             output[WORKEROUTPUT_KEY] = {
                 "total": self.total,
@@ -158,7 +169,8 @@ class ReadinessSession:
             attestations=self.profile.attestations,
             today=date.today(),
             run_state=RunState(
-                interrupted=_interruption(session, pytest_status), crashed_workers=tuple(crashed)
+                interrupted=_interruption(session, pytest_status, self.collection_errors),
+                crashed_workers=tuple(crashed),
             ),
             scope=self._scope(),
             run=self._run_info(),
@@ -249,13 +261,30 @@ class EvidenceShipper:
                 report.readiness_evidence = records  # type: ignore[attr-defined]
 
 
+def _keep_effective_severity_marks(items: list[pytest.Item]) -> None:
+    """-m matches every mark in an item's chain (a class's ``critical`` selects its ``important``
+    methods too); strip severity marks from every node and put the effective one on each item."""
+    chains: dict[int, Any] = {}
+    for item in items:
+        for node in item.listchain():
+            chains[id(node)] = node
+    for node in chains.values():
+        if any(m.name in SEVERITY_NAMES for m in node.own_markers):
+            node.own_markers[:] = [m for m in node.own_markers if m.name not in SEVERITY_NAMES]
+    for item in items:
+        severity = item.stash[SPEC_KEY].severity.value
+        item.add_marker(getattr(pytest.mark, severity)(**item.stash[KWARGS_KEY]))
+
+
 def _spec_dict(spec: ItemSpec) -> dict[str, Any]:
     data = asdict(spec)
     data["severity"] = spec.severity.value
     return data
 
 
-def _interruption(session: pytest.Session, status: int) -> str | None:
+def _interruption(session: pytest.Session, status: int, collection_errors: int) -> str | None:
+    if collection_errors:
+        return f"{collection_errors} error(s) during collection"
     if status == pytest.ExitCode.INTERRUPTED:
         return str(session.shouldstop or session.shouldfail or "interrupted")
     if status == pytest.ExitCode.INTERNAL_ERROR:

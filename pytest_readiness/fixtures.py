@@ -90,20 +90,30 @@ def parametrize_targets(metafunc: pytest.Metafunc) -> None:
     session = metafunc.config.stash.get(SESSION_KEY, None)
     if session is None:
         return
-    group = metafunc.config.pluginmanager.hasplugin("xdist")
+    params = session.target_params
+    if params is None:  # built once per run, used for every test function
+        params = session.target_params = _target_params(metafunc.config, session.profile)
+    for fixture in metafunc.fixturenames:
+        if fixture in params:
+            metafunc.parametrize(fixture, params[fixture], indirect=True, scope="session")
+
+
+def _target_params(config: pytest.Config, profile: Profile) -> dict[str, list[Any]]:
+    """fixture -> its params; kinds without targets are left out, so their fixture skips."""
+    group = config.pluginmanager.hasplugin("xdist")  # --dist loadgroup keeps a target on one worker
+    params: dict[str, list[Any]] = {}
     for fixture, kind in CONNECTION_FIXTURES.items():
-        if fixture not in metafunc.fixturenames:
-            continue
-        targets = session.profile.targets_of(kind)
-        if not targets:
-            continue  # the fixture skips: not applicable in this profile
-        params = [
-            pytest.param(
-                t, id=t.name, marks=[pytest.mark.xdist_group(f"{kind}:{t.name}")] if group else []
-            )
-            for t in targets
-        ]
-        metafunc.parametrize(fixture, params, indirect=True, scope="session")
+        targets = profile.targets_of(kind)
+        if targets:
+            params[fixture] = [
+                pytest.param(
+                    t,
+                    id=t.name,
+                    marks=[pytest.mark.xdist_group(f"{kind}:{t.name}")] if group else [],
+                )
+                for t in targets
+            ]
+    return params
 
 
 def _connection(request: pytest.FixtureRequest, fixture: str) -> Any:

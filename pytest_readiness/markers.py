@@ -35,18 +35,28 @@ def register(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{severity.value}{_SIGNATURE}: {text}")
 
 
+def severity_marks(item: pytest.Item) -> list[tuple[pytest.Mark, Any]]:
+    """The severity marks on an item's chain with the node carrying each, closest first.
+
+    Raises MarkerError for two severities on one node or a malformed mark.
+    """
+    found = [(m, n) for n, m in item.iter_markers_with_node() if m.name in SEVERITY_NAMES]
+    _reject_conflicts(item, found)
+    for mark, _ in found:
+        _check_mark(item, mark)
+    return found
+
+
 def spec_of(
     item: pytest.Item, policy: Policy, overrides: Iterable[tuple[str, Severity]] = ()
-) -> tuple[ItemSpec, tuple[pytest.Mark, ...]]:
-    """The item's spec, and the severity marks found on it (to rewrite for -m)."""
-    found: list[tuple[pytest.Mark, Any]] = []  # closest first
-    for node, mark in item.iter_markers_with_node():
-        if mark.name in SEVERITY_NAMES:
-            found.append((mark, node))
-    _reject_conflicts(item, found)
+) -> tuple[ItemSpec, dict[str, Any]]:
+    """The item's spec, and its severity marks' keyword arguments merged outer to inner.
+
+    The marks were validated when the item's collector reported (see :func:`severity_marks`).
+    """
+    found = [(m, n) for n, m in item.iter_markers_with_node() if m.name in SEVERITY_NAMES]
     kwargs: dict[str, Any] = {}
     for mark, _ in reversed(found):
-        _check_mark(item, mark)
         kwargs.update(mark.kwargs)
     severity = Severity(found[0][0].name) if found else policy.default_severity
     spec = ItemSpec(
@@ -68,7 +78,7 @@ def spec_of(
             weight = spec.weight if kwargs.get("weight") is not None else policy.weights[override]
             spec = _replace(spec, severity=override, weight=weight)
             break
-    return spec, tuple(mark for mark, _ in found)
+    return spec, kwargs
 
 
 def _reject_conflicts(item: pytest.Item, found: list[tuple[pytest.Mark, Any]]) -> None:

@@ -103,7 +103,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
     redactor = redactor_for(profile)
     is_worker = hasattr(config, "workerinput")
-    session = ReadinessSession(config, profile, redactor, "worker" if is_worker else "main")
+    session = ReadinessSession(config, profile, redactor, is_worker)
     session.baseline = baseline
     config.stash[SESSION_KEY] = session
     register = config.pluginmanager.register

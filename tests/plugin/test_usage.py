@@ -56,7 +56,10 @@ def test_config_from_ini_key(pytester: pytest.Pytester) -> None:
     )
 
 
-def test_two_severities_on_one_test_is_a_usage_error_naming_it(pytester: pytest.Pytester) -> None:
+@pytest.mark.parametrize("dist", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_two_severities_on_one_test_is_a_collection_error_naming_it(
+    pytester: pytest.Pytester, dist: list[str]
+) -> None:
     pytester.makefile(".yaml", readiness="profiles:\n  prod: {}\n")
     pytester.makepyfile(
         test_a="""
@@ -66,15 +69,20 @@ def test_two_severities_on_one_test_is_a_usage_error_naming_it(pytester: pytest.
         @pytest.mark.important
         def test_confused():
             pass
+
+        def test_fine():
+            pass
         """
     )
-    result = pytester.runpytest("--readiness=prod")
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(
+    result = pytester.runpytest("--readiness=prod", "-p", "no:cacheprovider", *dist)
+    assert result.ret != 0
+    result.stdout.fnmatch_lines(
         [
-            "ERROR: test_a.py::test_confused: two severities (critical and important) on the same node; keep one"
+            "*ERROR collecting test_a.py*",
+            "test_a.py::test_confused: two severities (critical and important) on the same node; keep one",
         ]
     )
+    result.stdout.fnmatch_lines(["readiness decision: INCOMPLETE *"])
 
 
 @pytest.mark.parametrize(
@@ -85,14 +93,14 @@ def test_two_severities_on_one_test_is_a_usage_error_naming_it(pytester: pytest.
         ("important(weight='heavy')", "weight='heavy'"),
     ],
 )
-def test_marker_misuse_is_a_usage_error(
+def test_marker_misuse_is_a_collection_error(
     pytester: pytest.Pytester, marker: str, message: str
 ) -> None:
     pytester.makefile(".yaml", readiness="profiles:\n  prod: {}\n")
     pytester.makepyfile(test_a=f"import pytest\n@pytest.mark.{marker}\ndef test_a():\n    pass\n")
     result = pytester.runpytest("--readiness=prod")
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines([f"ERROR: test_a.py::test_a: *{message}*"])
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines([f"test_a.py::test_a: *{message}*"])
 
 
 EFFECTIVE = """
