@@ -136,37 +136,32 @@ def _connection(request: pytest.FixtureRequest, fixture: str) -> Any:
         pytest.fail(str(exc), pytrace=long_traceback)
 
 
-@pytest.fixture(scope="session")
-def k8s_api(request: pytest.FixtureRequest) -> Any:
-    """The Kubernetes cluster (live API or rendered manifests) of each ``kubernetes`` target."""
-    return _connection(request, "k8s_api")
+def _connection_fixture(name: str, doc: str) -> Any:
+    """A session fixture ``name`` handing out the pooled connection of its parametrized target."""
+
+    def connection(request: pytest.FixtureRequest) -> Any:
+        return _connection(request, name)
+
+    connection.__name__ = connection.__qualname__ = name
+    connection.__doc__ = doc
+    return pytest.fixture(scope="session", name=name)(connection)
 
 
-@pytest.fixture(scope="session")
-def pg_conn(request: pytest.FixtureRequest) -> Any:
-    """A read-only PostgreSQL session (psycopg 3) for each ``postgres`` target."""
-    return _connection(request, "pg_conn")
-
-
-@pytest.fixture(scope="session")
-def redis_conn(request: pytest.FixtureRequest) -> Any:
-    """A Redis connection (redis-py) for each ``redis`` target."""
-    return _connection(request, "redis_conn")
-
-
-@pytest.fixture(scope="session")
-def nats_conn(request: pytest.FixtureRequest) -> Any:
-    """A synchronous NATS connection (nats-py) with JetStream and monitoring for each ``nats`` target."""
-    return _connection(request, "nats_conn")
-
-
-@pytest.fixture(scope="session")
-def http_session(request: pytest.FixtureRequest) -> Any:
-    """An HTTP session (requests) bound to each ``http`` target's base URL."""
-    return _connection(request, "http_session")
-
-
-@pytest.fixture(scope="session")
-def target_host(request: pytest.FixtureRequest) -> Any:
-    """A testinfra host for each ``hosts`` target."""
-    return _connection(request, "target_host")
+k8s_api = _connection_fixture(
+    "k8s_api",
+    "The Kubernetes cluster (live API or rendered manifests) of each ``kubernetes`` target.",
+)
+pg_conn = _connection_fixture(
+    "pg_conn", "A read-only PostgreSQL session (psycopg 3) for each ``postgres`` target."
+)
+redis_conn = _connection_fixture(
+    "redis_conn", "A Redis connection (redis-py) for each ``redis`` target."
+)
+nats_conn = _connection_fixture(
+    "nats_conn",
+    "A synchronous NATS connection (nats-py) with JetStream and monitoring for each ``nats`` target.",
+)
+http_session = _connection_fixture(
+    "http_session", "An HTTP session (requests) bound to each ``http`` target's base URL."
+)
+target_host = _connection_fixture("target_host", "A testinfra host for each ``hosts`` target.")

@@ -9,4 +9,5 @@ mkdir -p "$root/reports"
 cd "$root/examples/quickstart"
 exec "$root/.venv/bin/pytest" --readiness="${1:-local}" \
   --readiness-json="$root/reports/readiness.json" \
-  --junitxml="$root/reports/readiness.xml"
+  --junitxml="$root/reports/readiness.xml" \
+  --readiness-html="$root/reports/readiness.html"
