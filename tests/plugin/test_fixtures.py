@@ -183,11 +183,12 @@ def test_passwords_never_reach_any_output(
     def test_redis(redis_conn):
         pass
     """
-    junit = pytester.path / "j.xml"
-    result, data = run(
-        pytester, profile, checks, "--tb=long", "--showlocals", "-rA", f"--junitxml={junit}"
-    )
-    everything = result.stdout.str() + result.stderr.str() + json.dumps(data) + junit.read_text()
+    files = [pytester.path / name for name in ("j.xml", "r.html", "r.md")]
+    args = ["--tb=long", "--showlocals", "-rA", f"--junitxml={files[0]}"]
+    args += [f"--readiness-html={files[1]}", f"--readiness-md={files[2]}"]
+    result, data = run(pytester, profile, checks, *args)
+    everything = result.stdout.str() + result.stderr.str() + json.dumps(data)
+    everything += "".join(f.read_text(encoding="utf-8") for f in files)
     for secret in ("Dsn-Pass-4242", "Redis-Pass-6363", "Env-Token-5151"):
         assert secret not in everything
     assert "***" in everything
