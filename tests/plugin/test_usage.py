@@ -193,7 +193,12 @@ def _normalised(result: pytest.RunResult) -> list[str]:
     for line in result.outlines:
         if line.startswith(("plugins:", "platform ")):
             continue
-        lines.append(re.sub(r"in \d+\.\d+s", "in Xs", line))
+        line = re.sub(r"in \d+\.\d+s", "in Xs", line)
+        line = re.sub(r"\[gw\d+\]", "[gw]", line)  # which xdist worker ran a test varies
+        progress = re.fullmatch(r"([.sFE]+)(\s+\[\d+%\])", line)
+        if progress:  # under xdist, tests finish in any order
+            line = "".join(sorted(progress.group(1))) + progress.group(2)
+        lines.append(line)
     return lines
 
 
