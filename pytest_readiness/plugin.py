@@ -122,14 +122,26 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     parametrize_targets(metafunc)
 
 
+_SECRET_KEYS = ("password", "token", "secret", "authorization", "api-key", "apikey", "cookie")
+
+
 def redactor_for(profile: Profile) -> Redactor:
-    """Secrets known before anything connects: ${ENV} values and passwords in target URLs/DSNs."""
+    """Secrets known before anything connects: ${ENV} values, passwords in target URLs/DSNs,
+    and credential-like settings and headers (connectors add what they learn later)."""
     redactor = Redactor(profile.secrets)
     for targets in profile.targets.values():
         for target in targets:
-            for value in target.settings.values():
-                if isinstance(value, str) and ("://" in value or "password=" in value):
+            for key, value in target.settings.items():
+                if not isinstance(value, str):
+                    if key == "headers" and isinstance(value, dict):
+                        for name, header in value.items():
+                            if any(word in name.lower() for word in _SECRET_KEYS):
+                                redactor.add(str(header))
+                    continue
+                if "://" in value or "password=" in value:
                     redactor.add_from_url(value)
+                if key in ("password", "token"):
+                    redactor.add(value)
     return redactor
 
 

@@ -39,3 +39,26 @@ def test_nested_values() -> None:
         "a": [f"x {MASK}", 3],
         MASK: True,
     }
+
+
+def test_credentials_in_target_settings_are_secrets_before_any_connection() -> None:
+    from pytest_readiness.config import Profile
+    from pytest_readiness.connectors.base import Target
+    from pytest_readiness.plugin import redactor_for
+
+    targets = {
+        "nats": (Target("nats", "bus", {"servers": "nats://h:4222", "password": "nats-pw-1"}),),
+        "http": (
+            Target(
+                "http",
+                "api",
+                {
+                    "base_url": "https://u:url-pw-2@h",
+                    "headers": {"Authorization": "Bearer tok-3", "Accept": "text/html"},
+                },
+            ),
+        ),
+    }
+    redactor = redactor_for(Profile("p", "f", targets=targets))
+    text = redactor.redact("nats-pw-1 url-pw-2 Bearer tok-3 text/html")
+    assert text == f"{MASK} {MASK} {MASK} text/html"
