@@ -117,12 +117,7 @@ class DemoHandler(http.server.BaseHTTPRequestHandler):
             self._reply(404, {"error": "not found"})
 
     def _reply(self, code: int, body: object) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        send_json(self, code, body)
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -149,3 +144,13 @@ def refusing_port() -> Iterator[int]:
         yield sock.getsockname()[1]
     finally:
         sock.close()
+
+
+def send_json(handler: http.server.BaseHTTPRequestHandler, code: int, body: object) -> None:
+    """Answer a request with ``body`` as JSON and an exact Content-Length."""
+    data = json.dumps(body).encode()
+    handler.send_response(code)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import copy
 import http.server
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +22,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from tests.support.http_servers import ServedHttp
+from tests.support.http_servers import ServedHttp, send_json
 
 Object = dict[str, Any]
 
@@ -275,12 +274,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         code, body = self.server_state.answer(
             urlsplit(self.path).path, self.headers.get("Authorization")
         )
-        data = json.dumps(body).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        send_json(self, code, body)
 
     def log_message(self, format: str, *args: object) -> None:
         pass
