@@ -16,7 +16,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Generator
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -32,7 +32,6 @@ from pytest_readiness.policy import RunState, evaluate, exit_status
 from pytest_readiness.redaction import Redactor
 from pytest_readiness.reporting import redact_verdict, write_reports
 
-VERDICT_KEY = pytest.StashKey["Verdict"]()
 SPEC_KEY = pytest.StashKey[ItemSpec]()
 KWARGS_KEY = pytest.StashKey[dict[str, Any]]()
 WORKEROUTPUT_KEY = "readiness"
@@ -135,7 +134,6 @@ class ReadinessSession:
             return
         verdict = self._decide(session, int(exitstatus))
         self.verdict = verdict
-        self.config.stash[VERDICT_KEY] = verdict
         session.exitstatus = verdict.exit_status
         self.config.hook.pytest_readiness_verdict(verdict=verdict, config=self.config)
         self.report_problems = write_reports(verdict, self.config)
@@ -179,8 +177,6 @@ class ReadinessSession:
         if status == 0 and verdict.decision.value not in ("GO", "DELAY"):
             status = 1  # never exit 0 on NO-GO, NO DATA or INCOMPLETE
         verdict = redact_verdict(verdict, self.redactor)
-        from dataclasses import replace
-
         verdict = replace(verdict, exit_status=status)
         if self.baseline is not None:
             from pytest_readiness.baseline import compare

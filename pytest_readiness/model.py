@@ -238,6 +238,17 @@ class Tally:
             return None if self.total == 0 else (100.0 if self.met == self.total else 0.0)
         return 100.0 * self.weight_met / self.weight_total
 
+    @property
+    def fraction(self) -> str:
+        """``met/total`` for a matrix cell, ``-`` when nothing was applicable."""
+        return f"{self.met}/{self.total}" if self.total else "-"
+
+    @property
+    def percent_label(self) -> str:
+        """Completion rounded down, ``75%``, or ``n/a``; one wording in every report."""
+        value = self.percent
+        return "n/a" if value is None else f"{int(value)}%"
+
 
 @dataclass(frozen=True)
 class SectionRow:

@@ -113,7 +113,7 @@ def _section(name: str, cells: dict[Any, Tally], completion: Tally) -> dict[str,
     return {
         "name": name,
         "cells": [_cell(cells[s]) for s in SEVERITIES],
-        "percent": "n/a" if percent is None else f"{width}%",
+        "percent": completion.percent_label,
         "width": width,
         "level": "low" if width < 50 else "mid" if width < 90 else "",
     }
@@ -121,8 +121,8 @@ def _section(name: str, cells: dict[Any, Tally], completion: Tally) -> dict[str,
 
 def _cell(tally: Tally) -> tuple[str, str]:
     if not tally.total:
-        return "-", "none"
-    return f"{tally.met}/{tally.total}", "full" if tally.met == tally.total else "part"
+        return tally.fraction, "none"
+    return tally.fraction, "full" if tally.met == tally.total else "part"
 
 
 def _run_facts(verdict: Verdict) -> list[tuple[str, str]]:

@@ -19,7 +19,6 @@ from pytest_readiness.model import (
     Outcome,
     SectionRow,
     Severity,
-    Tally,
     Verdict,
 )
 
@@ -166,7 +165,7 @@ def _baseline(verdict: Verdict) -> str:
 def _section(number: int, row: SectionRow, items: Iterable[ItemResult]) -> str:
     lines = [f"## Section {number}: {esc(row.section)} {_status(row)}", ""]
     lines += [_item_line(item) for item in items]
-    lines += ["", f"**Status**: {_percent(row.completion)} complete"]
+    lines += ["", f"**Status**: {row.completion.percent_label} complete"]
     return "\n".join(lines)
 
 
@@ -234,11 +233,11 @@ def _completion_table(verdict: Verdict) -> str:
     lines = ["| Section | Status | Critical | Important | Nice to have | Completion |"]
     lines.append("|---------|--------|----------|-----------|--------------|------------|")
     for number, row in enumerate(verdict.sections, 1):
-        cells = [_count(row.cells[s]) for s in Severity]
+        cells = [row.cells[s].fraction for s in Severity]
         lines.append(
             f"| {number}. {esc(row.section)} | {_status(row)} | "
             + " | ".join(cells)
-            + f" | {_percent(row.completion)} |"
+            + f" | {row.completion.percent_label} |"
         )
     return "\n".join(lines)
 
@@ -256,15 +255,6 @@ def _status(row: SectionRow) -> str:
 
 def _table_row(cells: Iterable[str]) -> str:
     return "| " + " | ".join(esc(cell) or "-" for cell in cells) + " |"
-
-
-def _count(tally: Tally) -> str:
-    return f"{tally.met}/{tally.total}" if tally.total else "-"
-
-
-def _percent(tally: Tally) -> str:
-    value = tally.percent
-    return "n/a" if value is None else f"{int(value)}%"
 
 
 def _clip(text: str, limit: int = 300) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pytest_readiness.model import SEVERITIES, Decision, ItemResult, Outcome, Tally, Verdict
+from pytest_readiness.model import SEVERITIES, Decision, ItemResult, Outcome, Verdict
 
 DECISION_MARKUP: dict[Decision, dict[str, bool]] = {
     Decision.GO: {"green": True, "bold": True},
@@ -64,9 +64,9 @@ def _matrix(verdict: Verdict) -> list[Line]:
     header = "section".ljust(width) + "".join(s.value.ljust(14) for s in SEVERITIES) + "completion"
     lines = [Line(header, {"bold": True})]
     for row in verdict.sections:
-        cells = "".join(_cell(row.cells[s]).ljust(14) for s in SEVERITIES)
-        lines.append(Line(row.section.ljust(width) + cells + _percent(row.completion)))
-    totals = "".join(_cell(verdict.totals[s]).ljust(14) for s in SEVERITIES)
+        cells = "".join(row.cells[s].fraction.ljust(14) for s in SEVERITIES)
+        lines.append(Line(row.section.ljust(width) + cells + row.completion.percent_label))
+    totals = "".join(verdict.totals[s].fraction.ljust(14) for s in SEVERITIES)
     lines.append(Line("all".ljust(width) + totals + f"score {verdict.score}/100", {"bold": True}))
     return lines
 
@@ -153,15 +153,6 @@ def _baseline(verdict: Verdict, limit: int | None) -> list[Line]:
 def _shorten(text: str, limit: int = 200) -> str:
     """The terminal shows the gist; JSON and HTML keep the whole evidence."""
     return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _cell(tally: Tally) -> str:
-    return f"{tally.met}/{tally.total}" if tally.total else "-"
-
-
-def _percent(tally: Tally) -> str:
-    value = tally.percent
-    return "n/a" if value is None else f"{int(value)}%"
 
 
 def _first(reasons: tuple[str, ...], limit: int) -> list[str]:
