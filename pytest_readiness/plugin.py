@@ -98,8 +98,8 @@ def pytest_configure(config: pytest.Config) -> None:
     except (ConfigError, MissingExtra) as exc:
         raise pytest.UsageError(str(exc)) from None
 
-    from pytest_readiness.collector import EvidenceShipper, ReadinessSession
     from pytest_readiness.report_redaction import ReportRedactor
+    from pytest_readiness.session import ReadinessSession
 
     redactor = redactor_for(profile)
     is_worker = hasattr(config, "workerinput")
@@ -111,11 +111,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if is_worker or not _is_xdist_controller(config):  # where reports are made
         register(ReportRedactor(redactor), "readiness-report-redactor")
     if is_worker:
-        register(EvidenceShipper(session.evidence), "readiness-evidence-shipper")
-    elif getattr(config.option, "xmlpath", None):
-        from pytest_readiness.reporters.junit import JunitIntegration
+        from pytest_readiness.worker import ReportShipper
 
-        register(JunitIntegration(config), "readiness-junit")
+        register(ReportShipper(session), "readiness-report-shipper")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -15,16 +15,11 @@ written file is the same in every mode. So, after junitxml wrote it, this module
 
 from __future__ import annotations
 
-import os
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
-from pathlib import Path
 
-import pytest
-
-from pytest_readiness.files import write_atomic
-from pytest_readiness.model import Decision, ItemResult, Verdict
+from pytest_readiness.model import ItemResult, Verdict
 from pytest_readiness.reporters.terminal import render
 
 DECISION_CLASSNAME = "readiness"
@@ -37,40 +32,11 @@ _ILLEGAL_XML = re.compile(
 )
 
 
-class JunitIntegration:
-    """Controller-side plugin: remembers the verdict, then rewrites the JUnit file once."""
-
-    def __init__(self, config: pytest.Config) -> None:
-        self.config = config
-        # junitxml resolves the path at configure time too; tests may chdir later.
-        self.path = Path(os.path.abspath(config.option.xmlpath))
-        self.family = str(config.getini("junit_family"))
-        self.prefix: str | None = getattr(config.option, "junitprefix", None)
-        self.verdict: Verdict | None = None
-
-    def pytest_readiness_verdict(self, verdict: Verdict) -> None:
-        self.verdict = verdict
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_sessionfinish(self) -> None:
-        """Trylast: junitxml writes the file in its own (plain) sessionfinish before this."""
-        if self.verdict is None or not self.path.is_file():
-            return
-        try:
-            enrich_file(self.path, self.verdict, self.family, self.prefix)
-        except (OSError, ET.ParseError) as exc:
-            reporter = self.config.pluginmanager.get_plugin("terminalreporter")
-            if reporter is not None:
-                reporter.write_line(
-                    f"readiness: cannot add the decision to {self.path}: {exc}", red=True
-                )
-
-
-def enrich_file(path: Path, verdict: Verdict, family: str, prefix: str | None = None) -> None:
-    tree = ET.parse(path)
-    enrich(tree.getroot(), verdict, family, prefix)
-    body = ET.tostring(tree.getroot(), encoding="unicode")
-    write_atomic(path, '<?xml version="1.0" encoding="utf-8"?>' + body)
+def enrich_text(pristine: str, verdict: Verdict, family: str, prefix: str | None = None) -> str:
+    """The JUnit file pytest wrote (``pristine``) with the readiness data added."""
+    root = ET.fromstring(pristine)
+    enrich(root, verdict, family, prefix)
+    return '<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(root, encoding="unicode")
 
 
 def enrich(root: ET.Element, verdict: Verdict, family: str, prefix: str | None = None) -> None:
@@ -90,10 +56,9 @@ def enrich(root: ET.Element, verdict: Verdict, family: str, prefix: str | None =
 
 
 def decision_passes(verdict: Verdict) -> bool:
-    """GO passes; DELAY only where the run exits 0 for it (policy ``delay_exit_zero``)."""
-    if verdict.decision is Decision.GO:
-        return True
-    return verdict.decision is Decision.DELAY and verdict.exit_status == 0
+    """The decision case passes exactly when the process exits 0: GO, or DELAY where the policy
+    lets it pass, and only if every report could be written."""
+    return verdict.exit_status == 0
 
 
 def suite_properties(verdict: Verdict) -> list[tuple[str, str]]:
@@ -135,10 +100,11 @@ def decision_testcase(verdict: Verdict) -> ET.Element:
     if decision_passes(verdict):
         ET.SubElement(case, "system-out").text = _xml_safe(text)
     else:
+        message = f"{verdict.headline()} - exit status {verdict.exit_status}"
         failure = ET.SubElement(
-            case, "failure", message=_xml_safe(verdict.headline()), type=verdict.decision.value
+            case, "failure", message=_xml_safe(message), type=verdict.decision.value
         )
-        failure.text = _xml_safe(text)
+        failure.text = _xml_safe(f"{text}exit status {verdict.exit_status}\n")
     return case
 
 

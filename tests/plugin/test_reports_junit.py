@@ -83,7 +83,7 @@ def test_no_go_run_is_valid_and_carries_the_verdict(
     assert props[zone] == "nice_to_have|ops|1|passed"
     failure = decision_case(suite).find("failure")
     assert failure is not None
-    assert failure.get("message") == "NO-GO - score 50/100 - scope: full, 4 items"
+    assert failure.get("message") == "NO-GO - score 50/100 - scope: full, 4 items - exit status 1"
     assert "critical SEC-1 failed" in (failure.text or "")
     assert "remediation: rotate it" in (failure.text or "")
     assert len(suite.findall("testcase")) == 5

@@ -109,6 +109,7 @@ DECISIONS = [
     ("DELAY passes with delay_exit_zero", Decision.DELAY, 0, False),
     ("NO DATA fails", Decision.NO_DATA, 1, True),
     ("INCOMPLETE fails", Decision.INCOMPLETE, 2, True),
+    ("GO whose report could not be written fails", Decision.GO, 4, True),
 ]
 
 
@@ -130,9 +131,11 @@ def test_decision_testcase_and_counters(
     assert suite.get("tests") == str(len(cases)) == str(len(verdict.items) + 1)
     assert suite.get("failures") == str(len(suite.findall("testcase/failure")))
     if failure is not None:
-        assert failure.get("message") == verdict.headline()
+        assert failure.get("message") == f"{verdict.headline()} - exit status {status}"
         assert "readiness decision: " + verdict.headline() in (failure.text or "")
-        assert "critical SEC-2 failed" in (failure.text or "")  # the reasons
+        assert (failure.text or "").endswith(f"exit status {status}\n")
+        if decision is not Decision.GO:
+            assert "critical SEC-2 failed" in (failure.text or "")  # the reasons
         assert "Security" in (failure.text or "")  # the matrix
     else:
         assert verdict.headline() in (decision_cases[0].findtext("system-out") or "")
@@ -165,11 +168,13 @@ def test_existing_suite_properties_are_kept(tmp_path: Path) -> None:
     assert suite_props(root)["mine"] == "1"
 
 
-def test_enrich_file_rewrites_in_place(tmp_path: Path) -> None:
+def test_enrich_text_keeps_pytests_file_and_adds_the_decision() -> None:
     verdict = sample_verdict()
-    path = tmp_path / "junit.xml"
-    path.write_text(ET.tostring(pytest_like_tree(verdict, "xunit2"), encoding="unicode"))
-    junit.enrich_file(path, verdict, "xunit2")
-    assert path.read_text(encoding="utf-8").startswith('<?xml version="1.0" encoding="utf-8"?>')
-    assert suite_props(ET.parse(path).getroot())["readiness.decision"] == "NO-GO"
-    assert [p.name for p in tmp_path.iterdir()] == ["junit.xml"]  # no temp file left
+    pristine = ET.tostring(pytest_like_tree(verdict, "xunit2"), encoding="unicode")
+    text = junit.enrich_text(pristine, verdict, "xunit2")
+    assert text.startswith('<?xml version="1.0" encoding="utf-8"?>')
+    root = ET.fromstring(text)
+    assert suite_props(root)["readiness.decision"] == "NO-GO"
+    names = [case.get("name") for case in root.iter("testcase")]
+    assert names[-1] == "decision"
+    assert len(names) == len(list(ET.fromstring(pristine).iter("testcase"))) + 1
