@@ -113,7 +113,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if is_worker:
         register(EvidenceShipper(session.evidence), "readiness-evidence-shipper")
     elif getattr(config.option, "xmlpath", None):
-        from pytest_readiness.reporters.junit import JunitIntegration
+        from pytest_readiness.junit_plugin import JunitIntegration
 
         register(JunitIntegration(config), "readiness-junit")
 
