@@ -30,6 +30,7 @@ class JunitIntegration:
         self.path = Path(os.path.abspath(config.option.xmlpath))
         self.family = str(config.getini("junit_family"))
         self.tags_testcases = self.family in junit.LEGACY_FAMILIES
+        self.tagged = False
         self.verdict: Verdict | None = None
 
     @pytest.hookimpl(wrapper=True)
@@ -41,6 +42,7 @@ class JunitIntegration:
             return (yield)
         tag = (junit.NODEID_PROPERTY, report.nodeid)
         report.user_properties.append(tag)
+        self.tagged = True
         try:
             return (yield)
         finally:
@@ -59,7 +61,7 @@ class JunitIntegration:
         try:
             if verdict is not None:
                 junit.enrich_file(self.path, verdict, self.family)
-            elif self.tags_testcases:  # no verdict to add, but the tags must not stay
+            elif self.tagged:  # no verdict to add, but the tags must not stay
                 junit.rewrite_file(self.path, junit.remove_nodeid_tags)
         except (OSError, ET.ParseError) as exc:
             reporter = self.config.pluginmanager.get_plugin("terminalreporter")

@@ -344,3 +344,29 @@ def test_call_failure_and_teardown_error_both_carry_the_item(
         props = {p.get("name"): p.get("value") for p in case.iter("property")}
         assert props["readiness.id"] == "TWICE-1"
         assert props["readiness.outcome"] == "failed"
+
+
+def test_without_a_verdict_the_nodeid_tags_do_not_stay(project: pytest.Pytester) -> None:
+    """If no verdict arrives (here: the readiness session is unplugged), the file is still
+    pytest's own: the tags junitxml wrote for xunit1 are removed."""
+    project.makeconftest(
+        """
+        import pytest
+
+        @pytest.hookimpl(trylast=True)
+        def pytest_configure(config):
+            config.pluginmanager.unregister(name="readiness-session")
+        """
+    )
+    project.makepyfile(test_plain="def test_a():\n    pass\n")
+    xml = project.path / "junit.xml"
+    result = project.runpytest(
+        "--readiness=prod", f"--junitxml={xml}", "-o", "junit_family=xunit1",
+        "-p", "no:cacheprovider",
+    )  # fmt: skip
+    assert result.parseoutcomes() == {"passed": 1}
+    text = xml.read_text(encoding="utf-8")
+    assert 'name="test_a"' in text
+    assert "<property" not in text
+    assert 'classname="readiness"' not in text
+    junit_schema.validate(xml, "xunit1")
