@@ -35,9 +35,10 @@ class JunitIntegration:
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> Generator[None, None, None]:
-        """Let junitxml see the node id as a user property of this report, and only junitxml:
-        the property is gone once the hook returns, except on a failed call, whose testcase
-        junitxml finishes (reading the call report's properties) when the teardown arrives."""
+        """Give the report its node id as a user property while this hook runs, so junitxml
+        writes it into the testcase. It is gone once the hook returns, except on a failed call:
+        junitxml finishes that testcase (reading the call report's properties) only when the
+        teardown report arrives."""
         if not self.tags_testcases:
             return (yield)
         tag = (junit.NODEID_PROPERTY, report.nodeid)
@@ -46,7 +47,7 @@ class JunitIntegration:
         try:
             return (yield)
         finally:
-            if not (report.when == "call" and report.failed):
+            if tag in report.user_properties and not (report.when == "call" and report.failed):
                 report.user_properties.remove(tag)
 
     def pytest_readiness_verdict(self, verdict: Verdict) -> None:
