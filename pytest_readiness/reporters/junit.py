@@ -56,13 +56,13 @@ def enrich(root: ET.Element, verdict: Verdict, family: str) -> None:
     suite = root if root.tag == "testsuite" else root.find("testsuite")
     if suite is None:
         suite = ET.SubElement(root, "testsuite", name="pytest", tests="0", failures="0", errors="0")
-    _suite_properties(suite).extend(_property(n, v) for n, v in suite_properties(verdict))
+    _properties(suite).extend(_property(n, v) for n, v in suite_properties(verdict))
     # pytest wrote the tag's value as it writes any value: illegal XML characters as #xNN.
     by_nodeid = {_xml_safe(item.spec.nodeid): item for item in verdict.items}
     for case, nodeid in _take_nodeid_tags(root):
         item = by_nodeid.get(nodeid) if family in LEGACY_FAMILIES else None
         if item is not None:
-            _testcase_properties(case).extend(_property(n, v) for n, v in _item_properties(item))
+            _properties(case).extend(_property(n, v) for n, v in _item_properties(item))
     case = decision_testcase(verdict)
     suite.append(case)
     failed = case.find("failure") is not None
@@ -153,14 +153,6 @@ def _take_nodeid_tags(root: ET.Element) -> list[tuple[ET.Element, str]]:
     return tagged
 
 
-def _testcase_properties(case: ET.Element) -> ET.Element:
-    props = case.find("properties")
-    if props is None:
-        props = ET.Element("properties")
-        case.insert(0, props)
-    return props
-
-
 def _item_properties(item: ItemResult) -> Iterable[tuple[str, str]]:
     spec = item.spec
     yield "readiness.id", spec.id
@@ -172,11 +164,12 @@ def _item_properties(item: ItemResult) -> Iterable[tuple[str, str]]:
         yield "readiness.evidence", record.summary()
 
 
-def _suite_properties(suite: ET.Element) -> ET.Element:
-    props = suite.find("properties")
+def _properties(node: ET.Element) -> ET.Element:
+    """The ``<properties>`` of a testsuite or testcase, made first child if it has none."""
+    props = node.find("properties")
     if props is None:
         props = ET.Element("properties")
-        suite.insert(0, props)
+        node.insert(0, props)
     return props
 
 
