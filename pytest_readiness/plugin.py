@@ -114,6 +114,10 @@ def pytest_configure(config: pytest.Config) -> None:
         from pytest_readiness.worker import ReportShipper
 
         register(ReportShipper(session), "readiness-report-shipper")
+    elif getattr(config.option, "xmlpath", None):
+        from pytest_readiness.junit_plugin import JunitNodeTagger
+
+        register(JunitNodeTagger(config), "readiness-junit")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -104,11 +104,10 @@ def _junit_report(config: pytest.Config, path: Path, problems: list[str]) -> Rep
         problems.append(f"cannot add the decision to --junitxml={path}: {exc}")
         return None
     family = str(config.getini("junit_family"))
-    prefix: str | None = getattr(config.option, "junitprefix", None)
     return Report(
         f"--junitxml={config.option.xmlpath}",
         path,
-        lambda verdict: junit.enrich_text(pristine, verdict, family, prefix),
+        lambda verdict: junit.enrich_text(pristine, verdict, family),
     )
 
 
