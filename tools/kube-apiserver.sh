@@ -117,7 +117,7 @@ wait_for() {  # wait_for TRIES COMMAND...: poll until COMMAND succeeds
 up() {
   [ -x "$binary" ] || build
   command -v etcd >/dev/null || need_packages etcd-server
-  command -v kubectl >/dev/null || need_packages kubectl
+  command -v kubectl >/dev/null || need_packages kubernetes-client  # Debian's kubectl
   mkdir -p "$conf/certs" "$conf/etcd" "$pids"
   if [ ! -s "$conf/sa.key" ]; then
     openssl genrsa -out "$conf/sa.key" 2048 2>/dev/null
