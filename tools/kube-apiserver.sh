@@ -4,7 +4,7 @@
 # bookworm's `kubernetes` source package with Debian's Go. Nothing reconciles (no
 # controller-manager, scheduler or kubelet): objects are stored, validated and RBAC-checked.
 #
-#   tools/kube-apiserver.sh build     compile once per machine (~2 min packages, ~5 min compile), cached
+#   tools/kube-apiserver.sh build     install etcd and kubectl; compile once per machine (~7 min), cached
 #   tools/kube-apiserver.sh up [DIR]  start etcd + apiserver; optionally kubectl-apply manifests in DIR
 #   tools/kube-apiserver.sh down      stop what `up` started, by its pid files
 #
@@ -60,7 +60,13 @@ fetch_source() {  # fetch_source DIR: Debian's kubernetes source package, unpack
   tar -C "$1" -xzf "$1"/kubernetes_*.orig.tar.gz
 }
 
+need_runtime() {  # etcd and kubectl, which `up` and the tests use
+  command -v etcd >/dev/null || need_packages etcd-server
+  command -v kubectl >/dev/null || need_packages kubernetes-client  # Debian's kubectl
+}
+
 build() {
+  need_runtime
   if [ -x "$binary" ]; then
     echo "kube-apiserver already built: $binary"
     return 0
@@ -116,8 +122,7 @@ wait_for() {  # wait_for TRIES COMMAND...: poll until COMMAND succeeds
 
 up() {
   [ -x "$binary" ] || build
-  command -v etcd >/dev/null || need_packages etcd-server
-  command -v kubectl >/dev/null || need_packages kubernetes-client  # Debian's kubectl
+  need_runtime
   mkdir -p "$conf/certs" "$conf/etcd" "$pids"
   if [ ! -s "$conf/sa.key" ]; then
     openssl genrsa -out "$conf/sa.key" 2048 2>/dev/null
