@@ -7,8 +7,6 @@ the check is skipped as not applicable. Unreachable target: the check errors wit
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -16,6 +14,7 @@ import pytest
 from pytest_readiness.config import Profile
 from pytest_readiness.connections import ConnectionPool
 from pytest_readiness.connectors.base import Target
+from pytest_readiness.context import ReadinessContext
 from pytest_readiness.errors import ReadinessError
 from pytest_readiness.evidence import Evidence, EvidenceStore
 from pytest_readiness.redaction import Redactor
@@ -33,32 +32,6 @@ CONNECTION_FIXTURES = {
     "http_session": "http",
     "target_host": "hosts",
 }
-
-_MISSING: Any = object()
-
-
-@dataclass(frozen=True)
-class ReadinessContext:
-    """What a check may know about the run: the profile's name, thresholds and timeout."""
-
-    profile: str
-    thresholds: Mapping[str, Any]
-    timeout: float
-    description: str = ""
-
-    def threshold(self, name: str, default: Any = _MISSING) -> Any:
-        """A threshold from the profile (``thresholds:``), or ``default``; fails clearly if neither."""
-        __tracebackhide__ = True
-        if name in self.thresholds:
-            return self.thresholds[name]
-        if default is _MISSING:
-            known = ", ".join(sorted(self.thresholds)) or "none"
-            pytest.fail(
-                f"threshold {name!r} is not set in profile {self.profile!r} (set: {known}); "
-                f"add it under profiles.{self.profile}.thresholds",
-                pytrace=False,
-            )
-        return default
 
 
 def context_of(profile: Profile) -> ReadinessContext:

@@ -14,6 +14,7 @@ from pytest_readiness.model import (
     Outcome,
     RawOutcome,
     RawResult,
+    Scope,
     Severity,
     Waiver,
     WaiverState,
@@ -280,3 +281,16 @@ EXITS = [
 @pytest.mark.parametrize(("decision", "pytest_status", "policy", "expected"), EXITS)
 def test_exit_status(decision: Decision, pytest_status: int, policy: Policy, expected: int) -> None:
     assert exit_status(decision, pytest_status, policy) == expected
+
+
+@pytest.mark.parametrize(
+    ("scope", "text"),
+    [
+        (Scope(selected=1, total=1), "full, 1 item"),
+        (Scope(selected=12, total=12), "full, 12 items"),
+        (Scope(selected=1, total=1, narrowed_by=("-k 'x'",)), "-k 'x', 1 of 1 item"),
+        (Scope(selected=2, total=9, narrowed_by=("critical only",)), "critical only, 2 of 9 items"),
+    ],
+)
+def test_scope_counts_items_in_plain_english(scope: Scope, text: str) -> None:
+    assert scope.describe() == text
