@@ -9,6 +9,7 @@ see tests/golden/junit_schema.py), read by junitparser and rendered by junit2htm
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -247,7 +248,7 @@ EXPECTED = {
 
 
 @pytest.fixture
-def every_outcome(pytester: pytest.Pytester) -> pytest.Pytester:
+def every_outcome(pytester: pytest.Pytester) -> Iterator[pytest.Pytester]:
     """A project whose items end in every outcome; PG-1's target refuses connections."""
     attested_on = (date.today() - timedelta(days=3)).isoformat()
     with refusing_port() as port:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -16,6 +18,7 @@ from pytest_readiness.model import (
     RawResult,
     Scope,
     Severity,
+    Verdict,
     Waiver,
     WaiverState,
 )
@@ -46,14 +49,14 @@ def spec(
     )
 
 
-def run(items: list[tuple[Severity, RawOutcome | None]], **kwargs: object):  # type: ignore[no-untyped-def]
+def run(items: Sequence[tuple[Severity, RawOutcome | None]], **kwargs: Any) -> Verdict:
     specs = [spec(n, sev) for n, (sev, _) in enumerate(items)]
     raw = {
         s.nodeid: RawResult(out)
         for s, (_, out) in zip(specs, items, strict=True)
         if out is not None
     }
-    return evaluate(specs, raw, kwargs.pop("policy", Policy()), today=TODAY, **kwargs)  # type: ignore[arg-type]
+    return evaluate(specs, raw, kwargs.pop("policy", Policy()), today=TODAY, **kwargs)
 
 
 DECISIONS = [
