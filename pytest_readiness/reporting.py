@@ -6,14 +6,14 @@ Writers are looked up lazily by option so a run pays only for the reports it ask
 from __future__ import annotations
 
 import os
-from dataclasses import replace
-from typing import Any
 
 import pytest
 
 from pytest_readiness.errors import ReadinessError
-from pytest_readiness.model import EvidenceRecord, ItemResult, Verdict
-from pytest_readiness.redaction import Redactor
+from pytest_readiness.model import Verdict
+from pytest_readiness.redaction import (
+    redact_verdict as redact_verdict,  # the collector imports it here
+)
 
 #: option dest -> "module:function" writing (verdict, path, config)
 REPORT_WRITERS: dict[str, str] = {
@@ -52,29 +52,3 @@ def write_reports(verdict: Verdict, config: pytest.Config) -> list[str]:
                 f"cannot append to $GITHUB_STEP_SUMMARY={summary}: {exc.strerror or exc}"
             )
     return problems
-
-
-def redact_verdict(verdict: Verdict, redactor: Redactor) -> Verdict:
-    """Mask secrets in everything free-form a check produced: messages and evidence."""
-    if not redactor.secrets:
-        return verdict
-    items = tuple(_redact_item(item, redactor) for item in verdict.items)
-    reasons = tuple(redactor.redact(r) for r in verdict.reasons)
-    return replace(verdict, items=items, reasons=reasons)
-
-
-def _redact_item(item: ItemResult, redactor: Redactor) -> ItemResult:
-    evidence = tuple(
-        EvidenceRecord(
-            label=redactor.redact(e.label) if e.label else e.label,
-            observed=redactor.redact_value(e.observed),
-            expected=redactor.redact_value(e.expected),
-            details=_as_dict(redactor.redact_value(e.details)),
-        )
-        for e in item.evidence
-    )
-    return replace(item, message=redactor.redact(item.message), evidence=evidence)
-
-
-def _as_dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from pytest_readiness.connectors.base import Target, describe_error, fail
 from pytest_readiness.errors import (
@@ -25,7 +25,7 @@ from pytest_readiness.errors import (
     ConfigError,
     MissingExtra,
 )
-from pytest_readiness.redaction import Redactor
+from pytest_readiness.redaction import Redactor, is_secret_name
 
 if TYPE_CHECKING:
     import requests
@@ -36,18 +36,6 @@ __all__ = ["HttpSession", "LatencyResult", "connect"]
 
 #: Upper bound of ``latency(concurrency=...)``; also the connection pool size per host.
 MAX_CONCURRENCY = 32
-
-_SENSITIVE_NAMES = (
-    "auth",
-    "token",
-    "key",
-    "secret",
-    "cookie",
-    "password",
-    "session",
-    "signature",
-    "credential",
-)
 
 
 @dataclass(frozen=True)
@@ -202,13 +190,13 @@ def connect(target: Target, redactor: Redactor) -> HttpSession:
             "expected an http:// or https:// URL",
             "set base_url in the profile",
         )
-    _register_url_secrets(redactor, base_url)
+    redactor.add_from_url(base_url)
     headers = settings.get("headers") or {}
     if not isinstance(headers, Mapping):
         raise ConfigError(str(target), "headers", "expected a mapping of header names to values")
     for name, value in headers.items():
-        if any(word in str(name).lower() for word in _SENSITIVE_NAMES):
-            _register_header_secret(redactor, str(value))
+        if is_secret_name(str(name)):
+            redactor.add_credential(str(value))
     verify = settings.get("verify", True)
     if not isinstance(verify, bool | str):
         raise ConfigError(
@@ -261,17 +249,3 @@ def _cafile(verify: bool | str | None) -> str | None:
 
     env = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
     return env or DEFAULT_CA_BUNDLE_PATH
-
-
-def _register_url_secrets(redactor: Redactor, url: str) -> None:
-    redactor.add_from_url(url)
-    for key, value in parse_qsl(urlsplit(url).query):
-        if any(word in key.lower() for word in _SENSITIVE_NAMES):
-            redactor.add(value)
-
-
-def _register_header_secret(redactor: Redactor, value: str) -> None:
-    redactor.add(value)
-    _scheme, _, credential = value.partition(" ")
-    if credential.strip():
-        redactor.add(credential.strip())

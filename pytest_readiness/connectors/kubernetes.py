@@ -149,8 +149,7 @@ class LiveCluster(KubernetesCluster):
     def _register_credentials(self) -> None:
         config = self.client.configuration
         for name, value in dict(config.api_key).items():
-            self._redactor.add(str(value))
-            self._redactor.add(str(value).partition(" ")[2].strip() or None)
+            self._redactor.add_credential(str(value))
             prefix = config.api_key_prefix.get(name)
             if prefix:
                 self._redactor.add(f"{prefix} {value}")

@@ -27,8 +27,10 @@ _SECONDS: Mapping[str, Any] = {"type": "number", "exclusiveMinimum": 0}
 class Setting:
     """One key of a target entry: its JSON Schema type and a one-line explanation.
 
-    ``secret``: the value itself is a credential and is masked in every output. (Passwords in
-    URLs and DSNs and credential-like header values are secrets whatever the setting.)
+    ``secret``: the value itself is a credential and is masked in every output.
+    ``secret_entries``: a mapping whose entries with credential-like names
+    (:data:`~pytest_readiness.redaction.SECRET_NAMES`) hold credentials, like HTTP headers.
+    Passwords and tokens in URLs and DSNs are secrets whatever the setting.
     """
 
     name: str
@@ -36,6 +38,7 @@ class Setting:
     doc: str
     required: bool = False
     secret: bool = False
+    secret_entries: bool = False
 
     def json_schema(self) -> dict[str, Any]:
         """The schema of this key as the shipped JSON Schema states it."""
@@ -213,6 +216,7 @@ _HTTP = Connector(
             "headers",
             {"type": "object", "additionalProperties": _STRING},
             "Headers sent on every request; credential-like ones (Authorization, ...) are secrets.",
+            secret_entries=True,
         ),
         Setting(
             "verify",

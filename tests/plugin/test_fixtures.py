@@ -196,6 +196,36 @@ def test_passwords_never_reach_any_output(
     assert outcomes["test_pg_dsn_shown[orders]"] == "failed"
 
 
+def test_a_nats_token_in_the_server_url_never_reaches_any_output(
+    pytester: pytest.Pytester,
+) -> None:
+    """``nats://TOKEN@host``: the machine's NATS (no auth) accepts any token."""
+    profile = """
+    profiles:
+      prod:
+        nats:
+          - {name: bus, servers: "nats://Nats-Token-7171@127.0.0.1:4222"}
+    """
+    checks = """
+    import pytest
+
+    @pytest.mark.critical
+    def test_servers_shown(nats_conn, evidence):
+        servers = nats_conn.target.settings["servers"]
+        evidence("servers", servers, expected="none")
+        print("connected to", servers)
+        assert not servers, f"connected to {servers}"
+    """
+    report = pytester.path / "r.md"
+    result, data = run(
+        pytester, profile, checks, "--tb=long", "--showlocals", "-rA", f"--readiness-md={report}"
+    )
+    everything = result.stdout.str() + result.stderr.str() + json.dumps(data) + report.read_text()
+    assert "Nats-Token-7171" not in everything
+    assert "nats://***@127.0.0.1:4222" in everything
+    assert data["items"][0]["outcome"] == "failed"  # connected, then failed on purpose
+
+
 def test_connection_fixtures_skip_outside_a_readiness_run(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_a="def test_a(pg_conn):\n    pass\n")
     result = pytester.runpytest("-rs")
