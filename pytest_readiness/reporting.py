@@ -21,9 +21,8 @@ import pytest
 
 from pytest_readiness.errors import ReadinessError
 from pytest_readiness.files import write_atomic
-from pytest_readiness.model import EvidenceRecord, ItemResult, Verdict
+from pytest_readiness.model import Verdict
 from pytest_readiness.policy import Policy, exit_status
-from pytest_readiness.redaction import Redactor
 
 #: option dest -> module with ``render(verdict) -> str``
 REPORT_RENDERERS: dict[str, str] = {
@@ -126,29 +125,3 @@ def _write(reports: list[Report], verdict: Verdict, problems: list[str]) -> list
         else:
             written.append(report)
     return written
-
-
-def redact_verdict(verdict: Verdict, redactor: Redactor) -> Verdict:
-    """Mask secrets in everything free-form a check produced: messages and evidence."""
-    if not redactor.secrets:
-        return verdict
-    items = tuple(_redact_item(item, redactor) for item in verdict.items)
-    reasons = tuple(redactor.redact(r) for r in verdict.reasons)
-    return replace(verdict, items=items, reasons=reasons)
-
-
-def _redact_item(item: ItemResult, redactor: Redactor) -> ItemResult:
-    evidence = tuple(
-        EvidenceRecord(
-            label=redactor.redact(e.label) if e.label else e.label,
-            observed=redactor.redact_value(e.observed),
-            expected=redactor.redact_value(e.expected),
-            details=_as_dict(redactor.redact_value(e.details)),
-        )
-        for e in item.evidence
-    )
-    return replace(item, message=redactor.redact(item.message), evidence=evidence)
-
-
-def _as_dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}

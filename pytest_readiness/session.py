@@ -28,8 +28,8 @@ from pytest_readiness.markers import SEVERITY_NAMES, severity_marks, spec_of
 from pytest_readiness.model import ItemSpec, RawResult, Verdict
 from pytest_readiness.outcomes import CRASH_PHASE, reduce_reports
 from pytest_readiness.policy import RunState, evaluate
-from pytest_readiness.redaction import Redactor
-from pytest_readiness.reporting import publish, redact_verdict
+from pytest_readiness.redaction import Redactor, redact_verdict
+from pytest_readiness.reporting import publish
 from pytest_readiness.run_facts import run_info, scope_of
 from pytest_readiness.worker import (
     EVIDENCE_ATTRIBUTE,
@@ -54,7 +54,8 @@ class ReadinessSession:
         self.redactor = redactor
         self.is_worker = is_worker
         self.evidence = EvidenceStore(redactor)
-        self.specs: dict[str, ItemSpec] = {}  # nodeid -> spec, in collection order
+        self.specs: dict[str, ItemSpec] = {}  # nodeid -> spec (xdist: in arrival order)
+        self.order: dict[str, int] = {}  # xdist controller: nodeid -> its collection index
         self.total = 0  # items collected before any deselection
         self.reports: dict[tuple[str, str], Any] = {}
         self.crashed: list[str] = []
@@ -114,6 +115,11 @@ class ReadinessSession:
             self.specs[report.nodeid] = spec_from_dict(shipped)
 
     # -- xdist controller -----------------------------------------------------------------
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        if not self.order:  # every worker collects the same items in the same order
+            self.order = {nodeid: index for index, nodeid in enumerate(ids)}
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
@@ -182,8 +188,11 @@ class ReadinessSession:
         interrupted = _interruption(session, pytest_status, self.collection_errors)
         if failure is not None:
             interrupted = f"internal error: {type(failure).__name__} in pytest_sessionfinish"
+        specs = list(self.specs.values())
+        if self.order:  # reports arrive in any order; reports list items as collected
+            specs.sort(key=lambda spec: self.order.get(spec.nodeid, len(self.order)))
         verdict = evaluate(
-            list(self.specs.values()),
+            specs,
             raw,
             self.profile.policy,
             waivers=self.profile.waivers,

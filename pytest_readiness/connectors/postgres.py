@@ -1,13 +1,6 @@
 """PostgreSQL through psycopg 3: read-only sessions with a statement timeout.
 
-Profile settings of a ``postgres`` target:
-
-``dsn``
-    URL (``postgresql://user:pw@host:5432/db?sslmode=verify-full``) or keyword DSN.
-``password``
-    Optional, when the password is not in the DSN.
-``statement_timeout``
-    Seconds a single statement may run; defaults to the target's timeout.
+Its settings are declared in :mod:`~pytest_readiness.registry`.
 
 Every session runs with ``default_transaction_read_only=on`` in autocommit mode, so a check that
 tries to write fails with :class:`psycopg.errors.ReadOnlySqlTransaction`. libpq enforces a
@@ -67,7 +60,9 @@ def connect(target: Target, redactor: Redactor) -> PostgresConnection:
     if problem is not None:  # raised outside the handler: the driver error may hold the DSN
         raise ConfigError(str(target), "dsn", problem)
     redactor.add(_str_or_none(params.get("password")))
-    statement_timeout = _seconds(target, "statement_timeout")
+    statement_timeout = _seconds(
+        target, "statement_timeout", target.settings.get("statement_timeout", target.timeout)
+    )
 
     options = " ".join(
         part
@@ -197,8 +192,7 @@ def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else "unknown error"
 
 
-def _seconds(target: Target, key: str) -> float:
-    value = target.settings.get(key, target.timeout)
+def _seconds(target: Target, key: str, value: Any) -> float:
     try:
         seconds = float(value)
     except (TypeError, ValueError):

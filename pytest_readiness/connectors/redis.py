@@ -1,13 +1,6 @@
 """Redis through redis-py: one eager PING, no retries, every socket call bounded.
 
-Profile settings of a ``redis`` target:
-
-``url``
-    ``redis://[user:password@]host:6379/0`` or ``rediss://...`` for TLS.
-``password``, ``username``
-    Optional, when the credentials are not in the URL.
-``ca``, ``verify``
-    For ``rediss://``: a CA bundle to trust, or ``verify: false`` to skip certificate checks.
+Its settings are declared in :mod:`~pytest_readiness.registry`.
 
 Replies are decoded to ``str``, also on ``.client``. Commands that a hardened server refuses
 (``CONFIG`` renamed away or denied by ACL) are reported by :meth:`RedisConnection.config_get`

@@ -28,6 +28,7 @@ from pytest_readiness.connectors.kubernetes import KubernetesCluster, connect
 from pytest_readiness.errors import AuthFailed, Unreachable
 from pytest_readiness.redaction import Redactor
 from tests.support.k8s_fake_apiserver import load_manifests
+from tests.support.targets import load_target
 
 pytestmark = [pytest.mark.k8s_real, pytest.mark.integration]
 
@@ -126,7 +127,7 @@ def _seed(kubeconfig: Path, state: Path, env: dict[str, str]) -> None:
 
 
 def _target(kubeconfig: Path, **settings: Any) -> Target:
-    return Target("kubernetes", "real", {"kubeconfig": str(kubeconfig), **settings}, timeout=5)
+    return load_target("kubernetes", "real", timeout=5, kubeconfig=str(kubeconfig), **settings)
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +140,7 @@ def live(apiserver: Path) -> Iterator[KubernetesCluster]:
 @pytest.fixture(scope="module")
 def offline() -> KubernetesCluster:
     return connect(
-        Target("kubernetes", "ci", {"manifests": [str(MANIFESTS)], "namespaces": SCOPE}), Redactor()
+        load_target("kubernetes", "ci", manifests=[str(MANIFESTS)], namespaces=SCOPE), Redactor()
     )
 
 
