@@ -38,6 +38,9 @@ _PERSISTENCE_FLAGS = (
     "aof_rewrite_scheduled", "rdb_bgsave_in_progress", "module_fork_in_progress",
 )  # fmt: skip
 
+#: Queueing refusals that are about permission (others, like OOM, are not).
+_DENIED = re.compile(r"^(ERR )?unknown command|enable-[a-z-]+ option", re.IGNORECASE)
+
 _ERRNO_TEXT = re.compile(r"^Error \d+ connecting to (?P<where>\S+?)\.? (?P<what>.+?)\.?$")
 
 
@@ -187,17 +190,17 @@ class RedisConnection:
     def command_allowed(self, *command: str) -> tuple[bool, str]:
         """Whether this user may run ``command`` (e.g. ``"FLUSHALL"``), without running it.
 
-        Queues the command inside ``MULTI`` and discards it: the server checks ACLs, renamed
-        commands and protected ones (``enable-debug-command``) when queueing, and a discarded
-        transaction never runs. Where ``MULTI`` itself is denied, asks ``ACL DRYRUN``.
-        Returns ``(allowed, the server's word)``.
+        Queues the command inside ``MULTI`` and discards it: when queueing, the server refuses
+        commands the ACL denies, renamed-away ones and protected ones (``DEBUG`` without
+        ``enable-debug-command``), and a discarded transaction never runs. When queueing says
+        nothing about permission (``MULTI`` denied, or refused for memory), asks
+        ``ACL DRYRUN``, which knows ACLs only. Returns ``(allowed, the server's word)``.
         """
         import redis
 
-        try:
-            return self._queue_probe(command)
-        except redis.exceptions.NoPermissionError:
-            pass
+        verdict = self._queue_probe(command)
+        if verdict is not None:
+            return verdict
         user = str(self._call(lambda: _command(self.client, "ACL", "WHOAMI")))
         try:
             reply = self._call(lambda: _command(self.client, "ACL", "DRYRUN", user, *command))
@@ -246,7 +249,8 @@ class RedisConnection:
                     options[key] = kwargs[key]
         return redis.Redis(host=host, port=port, **options)
 
-    def _queue_probe(self, command: tuple[str, ...]) -> tuple[bool, str]:
+    def _queue_probe(self, command: tuple[str, ...]) -> tuple[bool, str] | None:
+        """MULTI, the command, DISCARD on one connection; None when the answer is no verdict."""
         import redis
 
         pool = self.client.connection_pool
@@ -254,12 +258,18 @@ class RedisConnection:
         send: Callable[..., None] = connection.send_command  # untyped in redis-py
         try:
             send("MULTI")
-            connection.read_response()
+            try:
+                connection.read_response()
+            except redis.exceptions.ResponseError:
+                return None
             send(*command)
             try:
                 reply = connection.read_response()
             except redis.exceptions.ResponseError as exc:
-                return False, f"refused when queued: {_cause(exc)}"
+                denied = isinstance(exc, redis.exceptions.NoPermissionError) or _DENIED.search(
+                    str(exc)
+                )
+                return (False, f"refused when queued: {_cause(exc)}") if denied else None
             finally:
                 send("DISCARD")
                 connection.read_response()

@@ -1,0 +1,202 @@
+"""The built-in Redis checks (checks/test_redis.py) against real good and bad servers.
+
+Good: a TLS-only primary (ACL: an ``app`` user without @dangerous, a password on ``default``)
+with AOF, maxmemory and allkeys-lru, a TLS replica, and a Sentinel with quorum 1; the app user
+reads a key 1000 times. Bad: a plaintext primary without password, persistence, replica or
+eviction, protected mode off, maxmemory 1mb under noeviction (already over 80% at start),
+1000 missed lookups, and a Sentinel whose quorum of 2 cannot be reached. The bad profile asks
+for Redis 99 (the installed server is the only version there is) and carries a target whose
+password is wrong (a third server, with requirepass).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from tests.support.cache_broker_servers import RedisNode, redis_node
+from tests.support.datastore_servers import wait_until
+from tests.support.readiness_runs import ReadinessRun, run_checks
+from tests.support.servers import TlsFiles, tls_files
+
+pytestmark = pytest.mark.integration
+
+ADMIN_PASSWORD = "redis-Admin-Pass-1"
+APP_PASSWORD = "redis-App-Pass-22"
+WRONG_PASSWORD = "redis-Wrong-Pass-3"
+
+GOOD_PRIMARY = f"""
+user default on >{ADMIN_PASSWORD} ~* &* +@all
+user app on >{APP_PASSWORD} ~* &* +@all -@dangerous +info
+appendonly yes
+save 3600 1
+maxmemory 64mb
+maxmemory-policy allkeys-lru
+repl-diskless-sync-delay 0
+"""
+BAD_PRIMARY = """
+protected-mode no
+appendonly no
+save ""
+maxmemory 1mb
+maxmemory-policy noeviction
+"""
+
+
+def sentinel_config(node: RedisNode, quorum: int, password: str | None = None) -> str:
+    auth = f"sentinel auth-pass mymaster {password}\n" if password else ""
+    return f"sentinel monitor mymaster 127.0.0.1 {node.port} {quorum}\n{auth}"
+
+
+@pytest.fixture(scope="module")
+def tls() -> Iterator[TlsFiles]:
+    with tls_files() as files:
+        yield files
+
+
+@pytest.fixture(scope="module")
+def good(tls: TlsFiles, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReadinessRun]:
+    with (
+        redis_node(GOOD_PRIMARY, tls=tls) as primary,
+        redis_node(f"replicaof 127.0.0.1 {primary.port}\nmasterauth {ADMIN_PASSWORD}", tls=tls),
+        redis_node(sentinel_config(primary, 1, ADMIN_PASSWORD), tls=tls, sentinel=True) as sentinel,
+    ):
+        app = redis.Redis(
+            port=primary.port,
+            ssl=True,
+            ssl_ca_certs=str(tls.ca),
+            username="app",
+            password=APP_PASSWORD,
+        )
+        watcher = redis.Redis(port=sentinel.port, decode_responses=True)
+        with app, watcher:
+            wait_until(lambda: app.info("replication")["slave0"]["state"] == "online", "replica")
+            wait_until(
+                lambda: watcher.execute_command("SENTINEL", "CKQUORUM", "mymaster").startswith(
+                    "OK"
+                ),
+                "sentinel quorum",
+            )
+            app.set("greeting", "hello")
+            pipe = app.pipeline(transaction=False)
+            for _ in range(1000):
+                pipe.get("greeting")
+            pipe.execute()
+        profile = f"""
+profiles:
+  prod:
+    thresholds:
+      redis_sentinels: ["127.0.0.1:{sentinel.port}"]
+    redis:
+      - {{name: good, url: "rediss://app:{APP_PASSWORD}@127.0.0.1:{primary.port}/0", ca: "{tls.ca}"}}
+"""
+        yield run_checks(tmp_path_factory.mktemp("redis-good"), "test_redis.py", profile)
+
+
+@pytest.fixture(scope="module")
+def bad(tls: TlsFiles, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReadinessRun]:
+    with (
+        redis_node(BAD_PRIMARY) as primary,
+        redis_node(sentinel_config(primary, 2), sentinel=True) as sentinel,
+        redis_node(f"requirepass {ADMIN_PASSWORD}") as locked,
+    ):
+        with redis.Redis(port=primary.port) as client:
+            pipe = client.pipeline(transaction=False)
+            for n in range(1000):
+                pipe.get(f"missing-{n}")
+            pipe.execute()
+        profile = f"""
+profiles:
+  prod:
+    thresholds:
+      redis_min_version: "99"
+      redis_sentinels: ["127.0.0.1:{sentinel.port}"]
+    redis:
+      - {{name: bad, url: "redis://127.0.0.1:{primary.port}/0"}}
+      - {{name: locked, url: "redis://:{WRONG_PASSWORD}@127.0.0.1:{locked.port}/0"}}
+"""
+        yield run_checks(tmp_path_factory.mktemp("redis-bad"), "test_redis.py", profile)
+
+
+CHECK_IDS = [
+    "REDIS-PING",
+    "REDIS-VERSION-MIN",
+    "REDIS-AUTH-REQUIRED",
+    "REDIS-TLS",
+    "REDIS-PERSISTENCE",
+    "REDIS-MAXMEMORY-POLICY",
+    "REDIS-MEMORY-USAGE",
+    "REDIS-REPLICATION",
+    "REDIS-SENTINEL",
+    "REDIS-HIT-RATIO",
+    "REDIS-PROTECTED-MODE",
+    "REDIS-DANGEROUS-COMMANDS",
+]
+
+#: check id -> (a word of the failure message, the first evidence label and observed value,
+#: the setting the remediation names)
+BAD = {
+    "REDIS-VERSION-MIN": ("older than 99", ("redis_version", None), "redis_min_version"),
+    "REDIS-AUTH-REQUIRED": (
+        "without credentials",
+        ("PING without credentials", "PONG"),
+        "requirepass",
+    ),
+    "REDIS-TLS": ("plaintext", ("this connection uses TLS", False), "tls-port"),
+    "REDIS-PERSISTENCE": ("persistence (any) is off", ("aof_enabled", False), "appendonly"),
+    "REDIS-MAXMEMORY-POLICY": ("noeviction", ("maxmemory", 1048576), "maxmemory-policy"),
+    "REDIS-MEMORY-USAGE": ("of maxmemory 1048576", ("memory usage", None), "maxmemory"),
+    "REDIS-REPLICATION": ("0 healthy replica(s)", ("healthy replicas", 0), "replicaof"),
+    "REDIS-SENTINEL": ("NOQUORUM", (None, "master"), "quorum"),
+    "REDIS-HIT-RATIO": ("hit ratio 0.0%", ("hit ratio", 0.0), "maxmemory"),
+    "REDIS-PROTECTED-MODE": ("protected-mode is no", ("protected-mode", "no"), "protected-mode"),
+    "REDIS-DANGEROUS-COMMANDS": ("FLUSHALL, FLUSHDB", ("FLUSHALL", "allowed"), "ACL"),
+}
+
+
+@pytest.mark.parametrize("check", CHECK_IDS)
+def test_good_redis_meets_the_check(good: ReadinessRun, check: str) -> None:
+    item = good.item(f"{check}[good]")
+    assert item["outcome"] == "passed", item["message"]
+    assert item["evidence"], "a passing check still records what it saw"
+
+
+def test_good_redis_run_is_go_and_secret_free(good: ReadinessRun) -> None:
+    assert good.result["decision"] == "GO", good.result["reasons"]
+    assert APP_PASSWORD not in good.text
+    assert APP_PASSWORD not in good.output
+
+
+@pytest.mark.parametrize("check", sorted(BAD))
+def test_bad_redis_fails_the_check_with_evidence(bad: ReadinessRun, check: str) -> None:
+    message, (label, observed), setting = BAD[check]
+    item = bad.item(f"{check}[bad]")
+    assert item["outcome"] == "failed", item["message"]
+    assert message in item["message"]
+    first = item["evidence"][0]
+    if label is not None:
+        assert first["label"] == label
+    if observed is not None:
+        assert first["observed"] == observed
+    assert setting in item["remediation"]
+
+
+def test_wrong_password_makes_the_ping_check_error_with_the_cause(bad: ReadinessRun) -> None:
+    item = bad.item("REDIS-PING[locked]")
+    assert item["outcome"] == "error"
+    assert "redis target 'locked'" in item["message"]
+    assert WRONG_PASSWORD not in bad.text
+    assert WRONG_PASSWORD not in bad.output
+
+
+def test_bad_redis_run_is_no_go(bad: ReadinessRun) -> None:
+    assert bad.result["decision"] == "NO-GO"
+    assert bad.item("REDIS-PING[bad]")["outcome"] == "passed"
+
+
+def test_sentinel_evidence_names_the_monitored_master(bad: ReadinessRun) -> None:
+    evidence = bad.item("REDIS-SENTINEL[bad]")["evidence"][0]
+    assert evidence["details"]["ckquorum"].startswith("NOQUORUM")
+    assert evidence["details"]["master"].startswith("127.0.0.1:")
