@@ -277,11 +277,15 @@ def test_postgres_app_role_is_unprivileged(pg_conn: Any, evidence: Any) -> None:
     The target's role must have none of SUPERUSER, CREATEROLE, BYPASSRLS.
     """
     role = pg_conn.role()
-    powers = [name for name in ("rolsuper", "rolcreaterole", "rolbypassrls") if role[name]]
-    evidence("role privileges", powers, expected="none", role=role["rolname"])
+    attributes = {
+        "rolsuper": "SUPERUSER",
+        "rolcreaterole": "CREATEROLE",
+        "rolbypassrls": "BYPASSRLS",
+    }
+    powers = [attribute for column, attribute in attributes.items() if role[column]]
+    evidence("role attributes", powers, expected="none", role=role["rolname"])
     assert not powers, (
-        f"role {role['rolname']} has {', '.join(p.removeprefix('rol').upper() for p in powers)}:"
-        " use an unprivileged application role"
+        f"role {role['rolname']} has {', '.join(powers)}: use an unprivileged application role"
     )
 
 

@@ -114,7 +114,7 @@ def postgres_cluster(
             _run([*initdb, "--data-checksums"] if checksums else initdb, owner)
         else:
             source = basebackup_from.dsn().split("?")[0] + "?sslmode=disable"
-            _run([str(bindir / "pg_basebackup"), "-D", str(data), "-R", "-X", "stream",
+            _run([str(bindir / "pg_basebackup"), "-D", str(data), "-R", "-X", "stream", "--checkpoint=fast",
                   "-d", source], owner)  # fmt: skip
         ca_file = None
         if ssl:
@@ -142,7 +142,9 @@ def postgres_cluster(
         try:
             yield PgCluster(port, proc.pid, workdir, data, password, ca_file)
         finally:
-            _stop(proc, signal.SIGINT)  # fast shutdown
+            _stop(
+                proc, signal.SIGQUIT
+            )  # immediate shutdown: a throwaway cluster needs no checkpoint
 
 
 def _accepts(cluster: PgCluster) -> bool:
@@ -170,21 +172,24 @@ def wait_streaming(primary: PgCluster) -> None:
     wait_until(streaming, "standby streaming")
 
 
-def switch_wal_and_wait(primary: PgCluster, *, archived: bool) -> None:
-    """Write a little, switch WAL segments, and wait for the archiver's verdict on it:
-    ``archived_count`` (``archived=True``) or ``failed_count`` rising."""
+def switch_wal_and_wait(primary: PgCluster, *watched: PgCluster, archived: bool = True) -> None:
+    """Write a little, switch WAL segments, and wait for the archivers' verdict on it (of the
+    primary and any ``watched`` standbys): ``archived_count`` (``archived=True``) or
+    ``failed_count`` rising."""
     column = "archived_count" if archived else "failed_count"
     with primary.admin() as conn:
         conn.execute("CREATE TABLE IF NOT EXISTS wal_filler (n int)")
         conn.execute("INSERT INTO wal_filler VALUES (1)")
         conn.execute("SELECT pg_switch_wal()")
 
-    def counted() -> bool:
-        with primary.admin() as conn:
-            row = conn.execute(f"SELECT {column} FROM pg_stat_archiver").fetchone()
-        return bool(row and row[0])
+    for cluster in (primary, *watched):
 
-    wait_until(counted, f"pg_stat_archiver.{column} > 0")
+        def counted(cluster: PgCluster = cluster) -> bool:
+            with cluster.admin() as conn:
+                row = conn.execute(f"SELECT {column} FROM pg_stat_archiver").fetchone()
+            return bool(row and row[0])
+
+        wait_until(counted, f"pg_stat_archiver.{column} > 0 on port {cluster.port}")
 
 
 @dataclass(frozen=True)
@@ -192,9 +197,9 @@ class Pooler:
     port: int
     pid: int
 
-    def dsn(self, user: str, password: str) -> str:
-        secret = quote(password, safe="")
-        return f"postgresql://{user}:{secret}@{LOOPBACK}:{self.port}/postgres?sslmode=disable"
+    def dsn(self, user: str) -> str:
+        """PgBouncer runs with ``auth_type = any``: any user name, no password."""
+        return f"postgresql://{user}@{LOOPBACK}:{self.port}/postgres?sslmode=disable"
 
 
 @contextmanager
