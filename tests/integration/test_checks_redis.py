@@ -16,6 +16,9 @@ from collections.abc import Iterator
 import pytest
 import redis
 
+from pytest_readiness.connectors.base import Target
+from pytest_readiness.connectors.redis import connect
+from pytest_readiness.redaction import Redactor
 from tests.support.cache_broker_servers import RedisNode, redis_node
 from tests.support.datastore_servers import wait_until
 from tests.support.readiness_runs import ReadinessRun, run_checks
@@ -200,3 +203,28 @@ def test_sentinel_evidence_names_the_monitored_master(bad: ReadinessRun) -> None
     evidence = bad.item("REDIS-SENTINEL[bad]")["evidence"][0]
     assert evidence["details"]["ckquorum"].startswith("NOQUORUM")
     assert evidence["details"]["master"].startswith("127.0.0.1:")
+
+
+def test_probing_dangerous_commands_runs_none_of_them() -> None:
+    """The permission probe queues FLUSHALL and discards it (or asks ACL DRYRUN when MULTI is
+    denied): the key written before survives both ways."""
+    users = (
+        f"user default on >{ADMIN_PASSWORD} ~* &* +@all\n"
+        f"user nomulti on >{APP_PASSWORD} ~* &* +@all -multi\n"
+    )
+    probes = (("default", ADMIN_PASSWORD, "queued"), ("nomulti", APP_PASSWORD, "ACL DRYRUN"))
+    with (
+        redis_node(users) as node,
+        redis.Redis(port=node.port, password=ADMIN_PASSWORD) as admin,
+    ):
+        admin.set("survivor", "1")
+        for user, password, how in probes:
+            url = f"redis://{user}:{password}@127.0.0.1:{node.port}/0"
+            conn = connect(Target("redis", user, {"url": url}), Redactor())
+            try:
+                allowed, word = conn.command_allowed("FLUSHALL")
+            finally:
+                conn.close()
+            assert allowed, word
+            assert how in word
+            assert admin.get("survivor") == b"1"
