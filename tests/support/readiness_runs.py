@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,8 +40,11 @@ class ReadinessRun:
         return items[item_id]
 
 
-def run_checks(workdir: Path, module: str, profile: str, *args: str) -> ReadinessRun:
-    """Run ``checks/<module>`` with ``profile`` (the YAML of profile ``prod``) in ``workdir``."""
+def run_checks(
+    workdir: Path, modules: str | Sequence[str], profile: str, *args: str
+) -> ReadinessRun:
+    """Run ``checks/<module>`` (one or several) with ``profile`` (the YAML of profile ``prod``)
+    in ``workdir``."""
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "readiness.yaml").write_text(profile)
     (workdir / "pytest.ini").write_text("[pytest]\n")
@@ -48,7 +52,9 @@ def run_checks(workdir: Path, module: str, profile: str, *args: str) -> Readines
     out.unlink(missing_ok=True)
     path = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)
     argv = [
-        sys.executable, "-m", "pytest", str(CHECKS / module), "-c", str(workdir / "pytest.ini"),
+        sys.executable, "-m", "pytest",
+        *(str(CHECKS / m) for m in ([modules] if isinstance(modules, str) else modules)),
+        "-c", str(workdir / "pytest.ini"),
         "--rootdir", str(workdir), "--readiness=prod", f"--readiness-json={out}",
         "-p", "no:cacheprovider", "-q", *args,
     ]  # fmt: skip
