@@ -49,7 +49,7 @@ def _streams(nats_conn: Any, readiness: Any) -> tuple[list[str], list[dict[str, 
     id="NATS-VERSION-MIN",
     section=SECTION,
     remediation="Upgrade nats-server to the minimum version (threshold nats_min_version).",
-    docs=DOCS + "release-notes/whats_new",
+    docs="https://github.com/nats-io/nats-server/releases",
 )
 def test_nats_version_is_supported(nats_conn: Any, readiness: Any, evidence: Any) -> None:
     """NATS runs at least the minimum server version.

@@ -124,7 +124,7 @@ def test_postgres_connections_have_headroom(pg_conn: Any, readiness: Any, eviden
     id="PG-REPLICATION",
     section=SECTION,
     remediation="Run streaming standbys (primary_conninfo, pg_basebackup -R) and keep "
-    "replay lag under pg_max_replication_lag_seconds.",
+    "replay lag under pg_max_replication_lag_seconds; grant the role pg_read_all_stats.",
     docs=DOCS + "warm-standby.html#STREAMING-REPLICATION",
 )
 def test_postgres_replicas_stream_without_lag(pg_conn: Any, readiness: Any, evidence: Any) -> None:
@@ -133,7 +133,7 @@ def test_postgres_replicas_stream_without_lag(pg_conn: Any, readiness: Any, evid
     On a primary: at least ``pg_min_standbys`` (default 1) rows of ``pg_stat_replication`` in
     state ``streaming``, each with ``replay_lag`` under ``pg_max_replication_lag_seconds``
     (default 30). On a standby: its WAL receiver is streaming and heard from the primary
-    within that lag.
+    within that lag. The role needs ``pg_read_all_stats`` to see the standbys' state.
     """
     max_lag = float(_limit(readiness, "PG-REPLICATION", "pg_max_replication_lag_seconds"))
     if pg_conn.is_in_recovery():

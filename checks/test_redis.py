@@ -114,11 +114,11 @@ def test_redis_connection_is_encrypted(redis_conn: Any, evidence: Any) -> None:
     This connection uses TLS; where CONFIG is readable, the plaintext ``port`` is also closed.
     """
     encrypted = redis_conn.uses_tls()
-    evidence("this connection uses TLS", encrypted, expected=True, address=redis_conn.address())
-    assert encrypted, "the connection is plaintext: serve TLS (tls-port) and use rediss://"
     ports = redis_conn.config_get("port")
     plaintext = ports.get("port") if ports is not None else None
+    evidence("this connection uses TLS", encrypted, expected=True, address=redis_conn.address())
     evidence("plaintext port", plaintext, expected="0", note=redis_conn.config_unavailable())
+    assert encrypted, "the connection is plaintext: serve TLS (tls-port) and use rediss://"
     assert plaintext in (None, "0"), (
         f"the plaintext port {plaintext} is still open beside TLS: set port 0"
     )

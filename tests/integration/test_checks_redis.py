@@ -11,7 +11,8 @@ password is wrong (a third server, with requirepass).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 import redis
@@ -53,6 +54,11 @@ def sentinel_config(node: RedisNode, quorum: int, password: str | None = None) -
     return f"sentinel monitor mymaster 127.0.0.1 {node.port} {quorum}\n{auth}"
 
 
+def ckquorum(sentinel: redis.Redis) -> str:
+    execute: Callable[..., Any] = sentinel.execute_command  # untyped in redis-py
+    return str(execute("SENTINEL", "CKQUORUM", "mymaster"))
+
+
 @pytest.fixture(scope="module")
 def tls() -> Iterator[TlsFiles]:
     with tls_files() as files:
@@ -76,12 +82,7 @@ def good(tls: TlsFiles, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Re
         watcher = redis.Redis(port=sentinel.port, decode_responses=True)
         with app, watcher:
             wait_until(lambda: app.info("replication")["slave0"]["state"] == "online", "replica")
-            wait_until(
-                lambda: watcher.execute_command("SENTINEL", "CKQUORUM", "mymaster").startswith(
-                    "OK"
-                ),
-                "sentinel quorum",
-            )
+            wait_until(lambda: ckquorum(watcher).startswith("OK"), "sentinel quorum")
             app.set("greeting", "hello")
             pipe = app.pipeline(transaction=False)
             for _ in range(1000):
