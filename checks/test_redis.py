@@ -293,6 +293,37 @@ def test_redis_sentinels_see_a_healthy_master(
     assert not problems, "; ".join(problems)
 
 
+@pytest.mark.critical(
+    id="REDIS-CLUSTER-STATE",
+    section=SECTION,
+    remediation="Assign every hash slot to a reachable master (redis-cli --cluster fix) and "
+    "bring failed nodes back; cluster_state must be ok.",
+    docs=DOCS + "scaling/",
+)
+def test_redis_cluster_serves_every_slot(redis_conn: Any, evidence: Any) -> None:
+    """Redis Cluster is in state ok with every hash slot served.
+
+    ``CLUSTER INFO``: ``cluster_state`` ok and all 16384 slots ok (none failing or unassigned).
+    Not applicable when cluster mode is off.
+    """
+    if not redis_conn.info("cluster").get("cluster_enabled"):
+        pytest.skip("N/A: cluster mode is off (cluster-enabled no)")
+    info = redis_conn.cluster_info()
+    state, slots_ok = info.get("cluster_state"), int(info.get("cluster_slots_ok", 0))
+    evidence(
+        "cluster_state",
+        state,
+        expected="ok",
+        slots_ok=slots_ok,
+        slots_assigned=info.get("cluster_slots_assigned"),
+        slots_fail=info.get("cluster_slots_fail"),
+        known_nodes=info.get("cluster_known_nodes"),
+    )
+    evidence("slots served", slots_ok, expected=16384)
+    assert state == "ok", f"cluster_state is {state}: {16384 - slots_ok} slots are not served"
+    assert slots_ok == 16384, f"only {slots_ok} of 16384 slots are served"
+
+
 @pytest.mark.important(
     id="REDIS-HIT-RATIO",
     section=SECTION,

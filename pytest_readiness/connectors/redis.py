@@ -208,6 +208,15 @@ class RedisConnection:
             return False, f"ACL DRYRUN: {_cause(exc)}"
         return str(reply) == "OK", f"ACL DRYRUN: {reply}"
 
+    def cluster_info(self) -> dict[str, str]:
+        """CLUSTER INFO as a dict (``cluster_state``, ``cluster_slots_ok``, ...); raises the
+        server's error when cluster mode is off."""
+        reply = self._call(lambda: _command(self.client, "CLUSTER", "INFO"))
+        if isinstance(reply, dict):
+            return {str(key): str(value) for key, value in reply.items()}
+        pairs = (line.split(":", 1) for line in str(reply).splitlines() if ":" in line)
+        return {key.strip(): value.strip() for key, value in pairs}
+
     def sentinel(self, address: str, master: str) -> dict[str, Any]:
         """What the Sentinel at ``host:port`` says about ``master``: its ``SENTINEL MASTER``
         fields (``flags``, ``quorum``, ``num-other-sentinels``, ``ip``, ``port``...) plus

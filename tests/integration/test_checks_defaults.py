@@ -55,6 +55,7 @@ EXPECTED = {
     "REDIS-MEMORY-USAGE": "failed",
     "REDIS-REPLICATION": "failed",
     "REDIS-SENTINEL": "skipped",
+    "REDIS-CLUSTER-STATE": "skipped",
     "REDIS-PROTECTED-MODE": "passed",
     "REDIS-DANGEROUS-COMMANDS": "failed",
     "NATS-VERSION-MIN": "passed",

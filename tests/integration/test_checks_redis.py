@@ -6,7 +6,8 @@ reads a key 1000 times. Bad: a plaintext primary without password, persistence, 
 eviction, protected mode off, maxmemory 1mb under noeviction (already over 80% at start),
 1000 missed lookups, and a Sentinel whose quorum of 2 cannot be reached. The bad profile asks
 for Redis 99 (the installed server is the only version there is) and carries a target whose
-password is wrong (a third server, with requirepass).
+password is wrong (a third server, with requirepass). Cluster mode: a node serving all 16384
+slots (good) and one serving none (bad).
 """
 
 from __future__ import annotations
@@ -124,6 +125,28 @@ profiles:
         yield run_checks(tmp_path_factory.mktemp("redis-bad"), "test_redis.py", profile)
 
 
+@pytest.fixture(scope="module")
+def clusters(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReadinessRun]:
+    """Two cluster-mode nodes: one serving all 16384 slots, one serving none."""
+    cluster_mode = "cluster-enabled yes\ncluster-config-file nodes.conf\n"
+    with redis_node(cluster_mode) as served, redis_node(cluster_mode) as unserved:
+        with redis.Redis(port=served.port, decode_responses=True) as admin:
+            admin.execute_command("CLUSTER", "ADDSLOTSRANGE", "0", "16383")
+            wait_until(
+                lambda: "cluster_state:ok" in admin.execute_command("CLUSTER", "INFO"),
+                "cluster state ok",
+            )
+        profile = f"""
+profiles:
+  prod:
+    redis:
+      - {{name: served, url: "redis://127.0.0.1:{served.port}/0"}}
+      - {{name: unserved, url: "redis://127.0.0.1:{unserved.port}/0"}}
+"""
+        workdir = tmp_path_factory.mktemp("redis-clusters")
+        yield run_checks(workdir, "test_redis.py", profile, "-k", "serves_every_slot")
+
+
 CHECK_IDS = [
     "REDIS-PING",
     "REDIS-VERSION-MIN",
@@ -165,6 +188,26 @@ def test_good_redis_meets_the_check(good: ReadinessRun, check: str) -> None:
     item = good.item(f"{check}[good]")
     assert item["outcome"] == "passed", item["message"]
     assert item["evidence"], "a passing check still records what it saw"
+
+
+def test_cluster_state_is_not_applicable_outside_cluster_mode(good: ReadinessRun) -> None:
+    item = good.item("REDIS-CLUSTER-STATE[good]")
+    assert item["outcome"] == "skipped"
+    assert "cluster mode is off" in item["message"]
+
+
+def test_cluster_serving_every_slot_meets_the_cluster_check(clusters: ReadinessRun) -> None:
+    item = clusters.item("REDIS-CLUSTER-STATE[served]")
+    assert item["outcome"] == "passed", item["message"]
+    assert item["evidence"][1]["observed"] == 16384
+
+
+def test_cluster_without_slots_fails_the_cluster_check(clusters: ReadinessRun) -> None:
+    item = clusters.item("REDIS-CLUSTER-STATE[unserved]")
+    assert item["outcome"] == "failed"
+    assert item["message"].startswith("cluster_state is fail: 16384 slots are not served")
+    assert item["evidence"][0]["observed"] == "fail"
+    assert "redis-cli --cluster fix" in item["remediation"]
 
 
 def test_good_redis_run_is_go_and_secret_free(good: ReadinessRun) -> None:
