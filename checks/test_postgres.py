@@ -26,6 +26,7 @@ THRESHOLDS: dict[str, dict[str, Any]] = {
         "pg_max_idle_in_transaction_seconds": 60,
     },
     "PG-POOLER-REACHABLE": {"pg_pooler_dsn": None},
+    "PG-MIGRATION-HEAD": {"pg_migration_query": None, "pg_expected_migration": None},
 }
 
 SECTION = "PostgreSQL"
@@ -418,3 +419,29 @@ def test_postgres_pooler_is_reachable(pg_conn: Any, readiness: Any, evidence: An
     reachable, cause = pg_conn.probe(str(dsn))
     evidence("pooler answers SELECT 1", reachable, expected=True, cause=cause or None)
     assert reachable, f"the pooler does not answer: {cause}"
+
+
+@pytest.mark.critical(
+    id="PG-MIGRATION-HEAD",
+    section=SECTION,
+    remediation="Run the release's schema migrations (alembic upgrade head, flyway migrate...) "
+    "and set pg_expected_migration to the release's head revision.",
+    docs="https://alembic.sqlalchemy.org/en/latest/tutorial.html",
+)
+def test_postgres_schema_is_migrated_to_head(pg_conn: Any, readiness: Any, evidence: Any) -> None:
+    """The PostgreSQL schema is migrated to the release's head revision.
+
+    ``pg_migration_query`` (e.g. ``SELECT version_num FROM alembic_version``) must return
+    ``pg_expected_migration``. Not applicable when no migration query is configured.
+    """
+    query = _limit(readiness, "PG-MIGRATION-HEAD", "pg_migration_query")
+    expected = _limit(readiness, "PG-MIGRATION-HEAD", "pg_expected_migration")
+    if not query:
+        pytest.skip("N/A: no schema migrations tracked (threshold pg_migration_query)")
+    applied = pg_conn.scalar(str(query))
+    evidence("applied revision", applied, expected=expected)
+    assert expected is not None, "set pg_expected_migration to the release's head revision"
+    assert applied is not None, "the migration query returned nothing: no migration applied"
+    assert str(applied) == str(expected), (
+        f"the schema is at revision {applied}, the release expects {expected}: run the migrations"
+    )

@@ -46,6 +46,7 @@ EXPECTED = {
     "PG-INVALID-INDEXES": "passed",
     "PG-TIMEOUTS": "failed",
     "PG-POOLER-REACHABLE": "skipped",
+    "PG-MIGRATION-HEAD": "skipped",
     "REDIS-PING": "passed",
     "REDIS-VERSION-MIN": "passed",
     "REDIS-AUTH-REQUIRED": "failed",

@@ -5,10 +5,11 @@ pg_stat_statements preloaded and installed, slow-query logging, and an ``app`` r
 superuser; pg_read_all_stats; statement and idle-in-transaction timeouts) that the checks
 connect as; a streaming standby made with ``pg_basebackup -R`` (archive_mode always), checked as
 a second target; PgBouncer in front of the primary; and a backup catalogue table for
-``pg_backup_query``. Bad: no SSL, no checksums, an archive_command that fails, md5 password
+``pg_backup_query``; an alembic_version table at the expected head. Bad: no SSL, no checksums, an archive_command that fails, md5 password
 hashing, max_connections 5 with three sessions held (one idle in a transaction), an invalid
 index from a failed CREATE UNIQUE INDEX CONCURRENTLY, pg_stat_statements installed but not
-preloaded, checks connecting as the superuser, and a pooler DSN nobody listens on. The bad
+preloaded, checks connecting as the superuser, a pooler DSN nobody listens on, and a schema one
+migration behind. The bad
 profile asks for PostgreSQL 99 (the installed server is the only version there is) and
 carries a target whose password is wrong.
 """
@@ -53,6 +54,16 @@ GOOD_SETUP = [
     "CREATE TABLE backup_catalog (finished timestamptz)",
     "INSERT INTO backup_catalog VALUES (now() - interval '2 hours')",
     "GRANT SELECT ON backup_catalog TO app",
+    "CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY)",
+    "INSERT INTO alembic_version VALUES ('b7e1c2d9')",
+    "GRANT SELECT ON alembic_version TO app",
+]
+BAD_SETUP = [
+    "CREATE EXTENSION pg_stat_statements",
+    "CREATE TABLE dup (x int)",
+    "INSERT INTO dup VALUES (1), (1)",
+    "CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY)",
+    "INSERT INTO alembic_version VALUES ('a41f0e77')",
 ]
 BAD_SETTINGS = {
     "archive_mode": "on",
@@ -94,6 +105,8 @@ profiles:
     thresholds:
       pg_pooler_dsn: "{pooler.dsn("app")}"
       pg_backup_query: "SELECT max(finished) FROM backup_catalog"
+      pg_migration_query: "SELECT version_num FROM alembic_version"
+      pg_expected_migration: b7e1c2d9
     postgres:
       - {{name: good, dsn: "{primary.dsn("app", APP_PASSWORD)}"}}
       - {{name: standby, dsn: "{standby.dsn("app", APP_PASSWORD)}"}}
@@ -105,14 +118,7 @@ profiles:
 def bad(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReadinessRun]:
     with ExitStack() as stack:
         primary = stack.enter_context(postgres_cluster(ADMIN_PASSWORD, settings=BAD_SETTINGS))
-        setup(
-            primary,
-            [
-                "CREATE EXTENSION pg_stat_statements",
-                "CREATE TABLE dup (x int)",
-                "INSERT INTO dup VALUES (1), (1)",
-            ],
-        )
+        setup(primary, BAD_SETUP)
         with primary.admin() as conn, pytest.raises(psycopg.errors.UniqueViolation):
             conn.execute("CREATE UNIQUE INDEX CONCURRENTLY dup_x ON dup (x)")
         switch_wal_and_wait(primary, archived=False)
@@ -127,6 +133,8 @@ profiles:
       pg_pooler_dsn: "postgresql://app@127.0.0.1:{closed_port()}/postgres?sslmode=disable"
       pg_max_transaction_seconds: 0
       pg_max_idle_in_transaction_seconds: 0
+      pg_migration_query: "SELECT version_num FROM alembic_version"
+      pg_expected_migration: b7e1c2d9
     postgres:
       - {{name: bad, dsn: "{primary.dsn("postgres", ADMIN_PASSWORD)}"}}
       - {{name: locked, dsn: "{primary.dsn("postgres", WRONG_PASSWORD)}"}}
@@ -151,6 +159,7 @@ CHECK_IDS = [
     "PG-INVALID-INDEXES",
     "PG-TIMEOUTS",
     "PG-POOLER-REACHABLE",
+    "PG-MIGRATION-HEAD",
 ]
 
 ANY: Any = object()
@@ -208,6 +217,11 @@ BAD = {
         "connection refused",
         ("pooler answers SELECT 1", False),
         "pg_pooler_dsn",
+    ),
+    "PG-MIGRATION-HEAD": (
+        "at revision a41f0e77, the release expects b7e1c2d9",
+        ("applied revision", "a41f0e77"),
+        "pg_expected_migration",
     ),
 }
 
