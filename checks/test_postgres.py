@@ -327,7 +327,7 @@ def test_postgres_data_checksums_are_on(pg_conn: Any, evidence: Any) -> None:
     id="PG-LONG-TRANSACTIONS",
     section=SECTION,
     remediation="Find the sessions in pg_stat_activity, fix the application's transaction "
-    "handling, and set idle_in_transaction_session_timeout.",
+    "handling, and set idle_in_transaction_session_timeout; grant the role pg_read_all_stats.",
     docs=DOCS + "monitoring-stats.html#MONITORING-PG-STAT-ACTIVITY-VIEW",
 )
 def test_postgres_has_no_long_transactions(pg_conn: Any, readiness: Any, evidence: Any) -> None:
@@ -335,7 +335,8 @@ def test_postgres_has_no_long_transactions(pg_conn: Any, readiness: Any, evidenc
 
     No other client session has been in a transaction longer than
     ``pg_max_transaction_seconds`` (default 300) or idle in a transaction longer than
-    ``pg_max_idle_in_transaction_seconds`` (default 60).
+    ``pg_max_idle_in_transaction_seconds`` (default 60). Sessions of other roles that this
+    role may not see (no ``pg_read_all_stats``) cannot be judged and fail the check.
     """
     max_xact = float(_limit(readiness, "PG-LONG-TRANSACTIONS", "pg_max_transaction_seconds"))
     max_idle = float(
@@ -349,7 +350,9 @@ def test_postgres_has_no_long_transactions(pg_conn: Any, readiness: Any, evidenc
         if str(s["state"]).startswith("idle in transaction") and s["state_age"] > max_idle
     ]
     evidence("transactions over limit", long_running, expected=f"none over {max_xact:g}s")
+    hidden = [s["pid"] for s in sessions if s["backend_type"] is None]
     evidence("idle in transaction over limit", idle, expected=f"none over {max_idle:g}s")
+    evidence("sessions hidden from this role", hidden, expected="none")
     assert not long_running, (
         f"{len(long_running)} transaction(s) open longer than {max_xact:g}s "
         f"(pids {', '.join(str(s['pid']) for s in long_running)})"
@@ -357,6 +360,10 @@ def test_postgres_has_no_long_transactions(pg_conn: Any, readiness: Any, evidenc
     assert not idle, (
         f"{len(idle)} session(s) idle in transaction longer than {max_idle:g}s "
         f"(pids {', '.join(str(s['pid']) for s in idle)}): set idle_in_transaction_session_timeout"
+    )
+    assert not hidden, (
+        f"{len(hidden)} session(s) of other roles are hidden from this role: grant it "
+        "pg_read_all_stats so they can be judged"
     )
 
 

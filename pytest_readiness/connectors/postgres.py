@@ -193,9 +193,11 @@ class PostgresConnection:
         return rows[0]
 
     def connection_usage(self) -> tuple[int, int]:
-        """``(client backends now, max_connections)``."""
+        """``(client backends now, max_connections)``. Without ``pg_read_all_stats`` other
+        roles' backends hide their type and are all counted, so the count errs high."""
         row = self.execute(
-            "SELECT count(*) FILTER (WHERE backend_type = 'client backend'),"
+            "SELECT count(*) FILTER (WHERE backend_type = 'client backend'"
+            " OR backend_type IS NULL AND usename IS NOT NULL),"
             " current_setting('max_connections')::int FROM pg_stat_activity"
         ).fetchone()
         assert row is not None  # an aggregate always returns a row
@@ -233,16 +235,18 @@ class PostgresConnection:
         )[0]
 
     def sessions(self) -> list[dict[str, Any]]:
-        """Other client sessions: ``pid``, ``usename``, ``state``, ``xact_age``, ``query_age``,
-        ``state_age`` in seconds (never the query text, which may hold data). Without
-        ``pg_read_all_stats`` other roles' sessions show ``state`` None."""
+        """Other client sessions: ``pid``, ``usename``, ``backend_type``, ``state``,
+        ``xact_age``, ``query_age``, ``state_age`` in seconds (never the query text, which may
+        hold data). Without ``pg_read_all_stats`` other roles' backends are listed too, with
+        ``backend_type`` and everything after it None: they cannot be judged."""
         return self.rows(
-            "SELECT pid, usename, state,"
+            "SELECT pid, usename, backend_type, state,"
             " EXTRACT(EPOCH FROM now() - xact_start)::float AS xact_age,"
             " EXTRACT(EPOCH FROM now() - query_start)::float AS query_age,"
             " EXTRACT(EPOCH FROM now() - state_change)::float AS state_age"
             " FROM pg_stat_activity"
-            " WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() ORDER BY pid"
+            " WHERE (backend_type = 'client backend' OR backend_type IS NULL)"
+            " AND pid <> pg_backend_pid() ORDER BY pid"
         )
 
     def invalid_indexes(self) -> list[str]:

@@ -4,7 +4,8 @@ Good: a primary with SSL, data checksums (initdb -k), WAL archiving to a local d
 pg_stat_statements preloaded and installed, slow-query logging, and an ``app`` role (no
 superuser; pg_read_all_stats; statement and idle-in-transaction timeouts) that the checks
 connect as; a streaming standby made with ``pg_basebackup -R`` (archive_mode always), checked as
-a second target; PgBouncer in front of the primary; and a backup catalogue table for
+a second target (and a role ``nosy`` without pg_read_all_stats, which must not pass what it
+cannot see); PgBouncer in front of the primary; and a backup catalogue table for
 ``pg_backup_query``; an alembic_version table at the expected head. Bad: no SSL, no checksums, an archive_command that fails, md5 password
 hashing, max_connections 5 with three sessions held (one idle in a transaction), an invalid
 index from a failed CREATE UNIQUE INDEX CONCURRENTLY, pg_stat_statements installed but not
@@ -25,6 +26,7 @@ import pytest
 
 from tests.support.datastore_servers import (
     PgCluster,
+    Pooler,
     pgbouncer,
     postgres_cluster,
     switch_wal_and_wait,
@@ -38,6 +40,7 @@ pytestmark = pytest.mark.integration
 ADMIN_PASSWORD = "pg-Admin-Pass-41"
 APP_PASSWORD = "pg-App-Pass-52"
 WRONG_PASSWORD = "pg-Wrong-Pass-63"
+NOSY_PASSWORD = "pg-Nosy-Pass-74"
 
 GOOD_SETTINGS = {
     "archive_mode": "on",
@@ -49,6 +52,7 @@ GOOD_SETUP = [
     "CREATE EXTENSION pg_stat_statements",
     f"CREATE ROLE app LOGIN PASSWORD '{APP_PASSWORD}'",
     "GRANT pg_read_all_stats TO app",
+    f"CREATE ROLE nosy LOGIN PASSWORD '{NOSY_PASSWORD}'",
     "ALTER ROLE app SET statement_timeout = '30s'",
     "ALTER ROLE app SET idle_in_transaction_session_timeout = '60s'",
     "CREATE TABLE backup_catalog (finished timestamptz)",
@@ -82,7 +86,8 @@ def setup(cluster: PgCluster, statements: list[str]) -> None:
 
 
 @pytest.fixture(scope="module")
-def good(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReadinessRun]:
+def good_servers() -> Iterator[tuple[PgCluster, PgCluster, Pooler]]:
+    """The good primary, its streaming standby and PgBouncer, with archiving verified."""
     with ExitStack() as stack:
         primary = stack.enter_context(
             postgres_cluster(ADMIN_PASSWORD, ssl=True, checksums=True, settings=GOOD_SETTINGS)
@@ -99,7 +104,15 @@ def good(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReadinessRun]:
         wait_streaming(primary)
         switch_wal_and_wait(primary, standby)
         pooler = stack.enter_context(pgbouncer(primary, "app", APP_PASSWORD))
-        profile = f"""
+        yield primary, standby, pooler
+
+
+@pytest.fixture(scope="module")
+def good(
+    good_servers: tuple[PgCluster, PgCluster, Pooler], tmp_path_factory: pytest.TempPathFactory
+) -> ReadinessRun:
+    primary, standby, pooler = good_servers
+    profile = f"""
 profiles:
   prod:
     thresholds:
@@ -111,7 +124,30 @@ profiles:
       - {{name: good, dsn: "{primary.dsn("app", APP_PASSWORD)}"}}
       - {{name: standby, dsn: "{standby.dsn("app", APP_PASSWORD)}"}}
 """
-        yield run_checks(tmp_path_factory.mktemp("pg-good"), "test_postgres.py", profile)
+    return run_checks(tmp_path_factory.mktemp("pg-good"), "test_postgres.py", profile)
+
+
+@pytest.fixture(scope="module")
+def unprivileged(
+    good_servers: tuple[PgCluster, PgCluster, Pooler], tmp_path_factory: pytest.TempPathFactory
+) -> ReadinessRun:
+    """The session and replication checks as a role without pg_read_all_stats, while a
+    superuser session is open: what that role cannot see must not pass."""
+    primary = good_servers[0]
+    profile = f"""
+profiles:
+  prod:
+    postgres:
+      - {{name: nosy, dsn: "{primary.dsn("nosy", NOSY_PASSWORD)}"}}
+"""
+    with primary.admin():
+        return run_checks(
+            tmp_path_factory.mktemp("pg-unprivileged"),
+            "test_postgres.py",
+            profile,
+            "-k",
+            "long_transactions or replicas",
+        )
 
 
 @pytest.fixture(scope="module")
@@ -238,6 +274,26 @@ def test_good_postgres_run_is_go_and_secret_free(good: ReadinessRun) -> None:
     assert good.result["decision"] == "GO", good.result["reasons"]
     assert APP_PASSWORD not in good.text
     assert APP_PASSWORD not in good.output
+
+
+def test_sessions_hidden_from_the_role_fail_the_long_transaction_check(
+    unprivileged: ReadinessRun,
+) -> None:
+    item = unprivileged.item("PG-LONG-TRANSACTIONS[nosy]")
+    assert item["outcome"] == "failed"
+    assert "hidden from this role: grant it pg_read_all_stats" in item["message"]
+    hidden = item["evidence"][2]
+    assert hidden["label"] == "sessions hidden from this role"
+    assert hidden["observed"]
+
+
+def test_standbys_hidden_from_the_role_fail_the_replication_check(
+    unprivileged: ReadinessRun,
+) -> None:
+    item = unprivileged.item("PG-REPLICATION[nosy]")
+    assert item["outcome"] == "failed"
+    assert item["message"].startswith("0 streaming standby(s), 1 required")
+    assert "pg_read_all_stats" in item["remediation"]
 
 
 def test_standby_is_judged_by_its_wal_receiver(good: ReadinessRun) -> None:
