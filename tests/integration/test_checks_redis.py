@@ -1,7 +1,7 @@
 """The built-in Redis checks (checks/test_redis.py) against real good and bad servers.
 
 Good: a TLS-only primary (ACL: an ``app`` user without @dangerous, a password on ``default``)
-with AOF, maxmemory and allkeys-lru, a TLS replica, and a Sentinel with quorum 1; the app user
+with AOF, maxmemory and allkeys-lru, a TLS replica configured alike (a second target), and a Sentinel with quorum 1; the app user
 reads a key 1000 times. Bad: a plaintext primary without password, persistence, replica or
 eviction, protected mode off, maxmemory 1mb under noeviction (already over 80% at start),
 1000 missed lookups, and a Sentinel whose quorum of 2 cannot be reached. The bad profile asks
@@ -70,7 +70,10 @@ def tls() -> Iterator[TlsFiles]:
 def good(tls: TlsFiles, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReadinessRun]:
     with (
         redis_node(GOOD_PRIMARY, tls=tls) as primary,
-        redis_node(f"replicaof 127.0.0.1 {primary.port}\nmasterauth {ADMIN_PASSWORD}", tls=tls),
+        redis_node(
+            f"{GOOD_PRIMARY}replicaof 127.0.0.1 {primary.port}\nmasterauth {ADMIN_PASSWORD}",
+            tls=tls,
+        ) as replica,
         redis_node(sentinel_config(primary, 1, ADMIN_PASSWORD), tls=tls, sentinel=True) as sentinel,
     ):
         app = redis.Redis(
@@ -96,6 +99,7 @@ profiles:
       redis_sentinels: ["127.0.0.1:{sentinel.port}"]
     redis:
       - {{name: good, url: "rediss://app:{APP_PASSWORD}@127.0.0.1:{primary.port}/0", ca: "{tls.ca}"}}
+      - {{name: replica, url: "rediss://app:{APP_PASSWORD}@127.0.0.1:{replica.port}/0", ca: "{tls.ca}"}}
 """
         yield run_checks(tmp_path_factory.mktemp("redis-good"), "test_redis.py", profile)
 
@@ -183,11 +187,30 @@ BAD = {
 }
 
 
-@pytest.mark.parametrize("check", CHECK_IDS)
-def test_good_redis_meets_the_check(good: ReadinessRun, check: str) -> None:
-    item = good.item(f"{check}[good]")
+#: Nothing reads from the replica, so its hit ratio is not applicable (asserted below).
+GOOD_ITEMS = [
+    f"{check}[{target}]"
+    for target in ("good", "replica")
+    for check in CHECK_IDS
+    if (check, target) != ("REDIS-HIT-RATIO", "replica")
+]
+
+
+@pytest.mark.parametrize("item_id", GOOD_ITEMS)
+def test_good_redis_meets_the_check(good: ReadinessRun, item_id: str) -> None:
+    item = good.item(item_id)
     assert item["outcome"] == "passed", item["message"]
     assert item["evidence"], "a passing check still records what it saw"
+
+
+def test_replica_is_judged_by_its_link_and_has_too_few_lookups_for_a_ratio(
+    good: ReadinessRun,
+) -> None:
+    link = good.item("REDIS-REPLICATION[replica]")["evidence"][0]
+    assert (link["label"], link["observed"]) == ("master_link_status", "up")
+    ratio = good.item("REDIS-HIT-RATIO[replica]")
+    assert ratio["outcome"] == "skipped"
+    assert "fewer than redis_min_lookups 1000" in ratio["message"]
 
 
 def test_cluster_state_is_not_applicable_outside_cluster_mode(good: ReadinessRun) -> None:
