@@ -1,8 +1,8 @@
 """The built-in Redis checks (checks/test_redis.py) against real good and bad servers.
 
 Good: a TLS-only primary (ACL: an ``app`` user without @dangerous, a password on ``default``)
-with AOF, maxmemory and allkeys-lru, a TLS replica configured alike (a second target), and a Sentinel with quorum 1; the app user
-reads a key 1000 times. Bad: a plaintext primary without password, persistence, replica or
+with AOF, maxmemory and allkeys-lru, a TLS replica configured alike (a second target), and a
+Sentinel with quorum 1; the app user reads a key 1000 times. Bad: a plaintext primary without password, persistence, replica or
 eviction, protected mode off, maxmemory 1mb under noeviction (already over 80% at start),
 1000 missed lookups, and a Sentinel whose quorum of 2 cannot be reached. The bad profile asks
 for Redis 99 (the installed server is the only version there is) and carries a target whose
