@@ -23,6 +23,7 @@ from pytest_readiness.connectors.redis import connect
 from pytest_readiness.redaction import Redactor
 from tests.support.cache_broker_servers import RedisNode, redis_node
 from tests.support.datastore_servers import wait_until
+from tests.support.ports import free_port
 from tests.support.readiness_runs import ReadinessRun, run_checks
 from tests.support.servers import TlsFiles, tls_files
 
@@ -132,8 +133,12 @@ profiles:
 @pytest.fixture(scope="module")
 def clusters(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReadinessRun]:
     """Two cluster-mode nodes: one serving all 16384 slots, one serving none."""
-    cluster_mode = "cluster-enabled yes\ncluster-config-file nodes.conf\n"
-    with redis_node(cluster_mode) as served, redis_node(cluster_mode) as unserved:
+    # An explicit cluster-port: the default, port + 10000, may be taken or beyond 65535.
+    cluster_mode = "cluster-enabled yes\ncluster-config-file nodes.conf\ncluster-port {}\n"
+    with (
+        redis_node(cluster_mode.format(free_port())) as served,
+        redis_node(cluster_mode.format(free_port())) as unserved,
+    ):
         with redis.Redis(port=served.port, decode_responses=True) as admin:
             admin.execute_command("CLUSTER", "ADDSLOTSRANGE", "0", "16383")
             wait_until(

@@ -51,12 +51,7 @@ def redis_node(
     with ExitStack() as stack:
         workdir = stack.enter_context(_workdir("readiness-redisn-"))
         port = free_port()
-        lines = [
-            f"bind {LOOPBACK}",
-            f"dir {workdir}",
-            "daemonize no",
-            f"logfile {workdir}/redis.log",
-        ]
+        lines = [f"bind {LOOPBACK}", f"dir {workdir}", "daemonize no"]
         if tls:
             lines += [
                 f"tls-cert-file {tls.cert}", f"tls-key-file {tls.key}", f"tls-ca-cert-file {tls.ca}",
@@ -67,7 +62,7 @@ def redis_node(
         conf = workdir / ("sentinel.conf" if sentinel else "redis.conf")
         conf.write_text("\n".join([*lines, config]) + "\n")
         conf.chmod(0o600)
-        proc = _start([binary, str(conf)], workdir / "stdout.log", lambda: port_open(port))
+        proc = _start([binary, str(conf)], workdir / "redis.log", lambda: port_open(port))
         stack.callback(_stop, proc)
         yield RedisNode(port, proc.pid, workdir)
 
