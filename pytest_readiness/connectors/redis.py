@@ -263,28 +263,36 @@ class RedisConnection:
         import redis
 
         pool = self.client.connection_pool
-        connection = self._call(pool.get_connection)
-        send: Callable[..., None] = connection.send_command  # untyped in redis-py
-        try:
-            send("MULTI")
+
+        def probe() -> tuple[bool, str] | None:
+            connection = pool.get_connection()
+            send: Callable[..., None] = connection.send_command  # untyped in redis-py
+            drop: Callable[[], None] = connection.disconnect
             try:
-                connection.read_response()
-            except redis.exceptions.ResponseError:
-                return None
-            send(*command)
-            try:
-                reply = connection.read_response()
-            except redis.exceptions.ResponseError as exc:
-                denied = isinstance(exc, redis.exceptions.NoPermissionError) or _DENIED.search(
-                    str(exc)
-                )
-                return (False, f"refused when queued: {_cause(exc)}") if denied else None
+                send("MULTI")
+                try:
+                    connection.read_response()
+                except redis.exceptions.ResponseError:
+                    return None
+                send(*command)
+                try:
+                    reply = connection.read_response()
+                except redis.exceptions.ResponseError as exc:
+                    denied = isinstance(exc, redis.exceptions.NoPermissionError)
+                    if denied or _DENIED.search(str(exc)):
+                        return False, f"refused when queued: {_cause(exc)}"
+                    return None
+                finally:
+                    send("DISCARD")
+                    connection.read_response()
+                return str(reply) == "QUEUED", f"accepted when queued ({reply}), then discarded"
+            except BaseException:
+                drop()  # never hand a connection inside a transaction back to the pool
+                raise
             finally:
-                send("DISCARD")
-                connection.read_response()
-            return str(reply) == "QUEUED", f"accepted when queued ({reply}), then discarded"
-        finally:
-            pool.release(connection)
+                pool.release(connection)
+
+        return self._call(probe)
 
     def close(self) -> None:
         self.client.close()
