@@ -130,7 +130,9 @@ def test_everything_skipped_is_no_data_and_fails(
     assert result.ret == 1  # pytest said 0
 
 
-def test_critical_skipped_as_na_is_not_applicable(project: pytest.Pytester, run_json: RunJson) -> None:
+def test_critical_skipped_as_na_is_not_applicable(
+    project: pytest.Pytester, run_json: RunJson
+) -> None:
     project.makepyfile(
         test_checks="""
         import pytest
