@@ -18,6 +18,7 @@ from pytest_readiness.checklist.items import GRAPH_KEY, ChecklistFile
 
 WORKEROUTPUT_KEY = "readiness-checklist"
 GLOB_HELP = "globs of Markdown checklists to collect as readiness items (e.g. RELEASE.md docs/*-checklist.md)"
+SUGGEST_PRINT = "--readiness-suggest=print"
 SEVERITY_HELP = "extra checklist severity words, one line each: 'critical = P0, showstopper'"
 
 
@@ -25,10 +26,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("readiness")
     group.addoption(
         "--readiness-suggest",
-        nargs="?",
-        const="print",
+        metavar="print|write",
         default=None,
-        choices=("print", "write"),
         help="list built-in checks that probably verify each unlinked checklist item; "
         "=write adds the best one to the file as a readiness comment",
     )
@@ -46,6 +45,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini("readiness_checklists", GLOB_HELP, type="args", default=[])
     parser.addini("readiness_checklist_severity", SEVERITY_HELP, type="linelist", default=[])
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(args: list[str]) -> None:
+    """A bare ``--readiness-suggest`` means ``=print`` (an optional value would swallow the
+    checklist path that follows it)."""
+    args[:] = [SUGGEST_PRINT if a == "--readiness-suggest" else a for a in args]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    mode = config.getoption("readiness_suggest", None)
+    if mode not in (None, "print", "write"):
+        raise pytest.UsageError(f"--readiness-suggest={mode}: use print or write")
 
 
 def active(config: pytest.Config) -> bool:
