@@ -92,8 +92,13 @@ def _word(word: str) -> re.Pattern[str]:
 
 
 def _tag(word: str) -> re.Pattern[str]:
+    """``(optional)``, ``[critical]``, ``(if using containers)``, ``(optional but useful)``;
+    not ``(recommended: 1 hour)``, which is a value, not a tag."""
     body = re.escape(word).replace(r"\ ", r"[\s-]+")
-    return re.compile(r"[(\[]\s*" + body + r"\b[^)\]]*[)\]]")
+    tail = (
+        r"[^)\]]*" if word.split()[0] in ("if", "se", "quando") else r"(?:\s+(?:but|mas)\b[^)\]]*)?"
+    )
+    return re.compile(r"[(\[]\s*" + body + r"\b" + tail + r"\s*[)\]]")
 
 
 def _first(patterns: Sequence[tuple[re.Pattern[str], Severity]], text: str) -> Severity | None:

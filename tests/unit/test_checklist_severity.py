@@ -42,9 +42,13 @@ def test_the_nearest_heading_with_a_severity_wins() -> None:
 def test_inline_tags_beat_headings_but_plain_words_do_not() -> None:
     text = (
         "## Important\n- [ ] a (CRITICAL)\n- [ ] b (if applicable)\n- [ ] c (se aplicável)\n"
-        "- [ ] d 🔴\n- [ ] Required ports open\n- [ ] e [optional]\n"
+        "- [ ] d 🔴\n- [ ] Required ports open\n- [ ] e [optional]\n- [ ] g (if using containers)\n"
     )
-    assert severities(text) == [CRIT, NICE, NICE, CRIT, IMP, NICE]
+    assert severities(text) == [CRIT, NICE, NICE, CRIT, IMP, NICE, NICE]
+
+
+def test_a_value_in_parentheses_is_not_a_tag() -> None:
+    assert severities("## Compute\n- [ ] Instance type (recommended: 4 vCPU)\n") == [None]
 
 
 def test_sub_items_inherit_a_tag_of_their_parent() -> None:
