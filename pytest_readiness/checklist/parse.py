@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
+from pytest_readiness.checklist.inline import link_ids, render
 from pytest_readiness.checklist.model import ROW, TASK, Checklist, Entry
 from pytest_readiness.checklist.text import newline_of, repair
 
@@ -21,7 +22,7 @@ TICKED_BOXES = frozenset({"✅", "☑", "☑️", "✔", "✔️", "✓", "[x]",
 FAILED_BOXES = frozenset({"❌", "☒", "✗", "✘"})
 _STATUS = EMPTY_BOXES | TICKED_BOXES | FAILED_BOXES
 
-_LINKS = re.compile(r"<!--\s*readiness\s*:(.*?)-->", re.DOTALL | re.IGNORECASE)
+TASK_PREFIXES = ("[ ] ", "[x] ", "[X] ")
 _BOX_IN_LINE = re.compile(r"^[ \t>]*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)*(\[[ xX]\])")
 _PREFIX = re.compile(r"^[ \t>]*")
 _PSEUDO = re.compile(r"^(\*\*|__)(?P<label>[^*_\n]+?)(\1)\s*:?\s*$")
@@ -40,10 +41,10 @@ def _markdown() -> Any:
     if _parser is None:
         from markdown_it import MarkdownIt
         from mdit_py_plugins.front_matter import front_matter_plugin
-        from mdit_py_plugins.tasklists import tasklists_plugin
 
+        # Block structure only: item text comes from inline.render (see its docstring).
         _parser = (
-            MarkdownIt("commonmark").enable("table").use(front_matter_plugin).use(tasklists_plugin)
+            MarkdownIt("commonmark").enable("table").use(front_matter_plugin).disable("inline")
         )
     return _parser
 
@@ -64,28 +65,15 @@ def parse(original: str) -> Checklist:
     )
 
 
-def plain(children: Sequence[Any] | None) -> tuple[str, list[str]]:
-    """Inline tokens as display text, and the check ids of readiness comments among them."""
-    parts: list[str] = []
-    links: list[str] = []
-    for child in children or ():
-        kind = child.type
-        if kind in ("text", "code_inline"):
-            parts.append(child.content)
-        elif kind in ("softbreak", "hardbreak"):
-            parts.append(" ")
-        elif kind == "html_inline":
-            links += link_ids(child.content)
-        elif kind == "image":
-            parts.append(plain(child.children)[0])
-    return _SPACES.sub(" ", "".join(parts)).strip(), links
-
-
-def link_ids(html: str) -> list[str]:
-    ids: list[str] = []
-    for match in _LINKS.finditer(html):
-        ids += [p for p in re.split(r"[\s,]+", match.group(1)) if p]
-    return ids
+def is_task(tokens: Sequence[Any], at: int) -> bool:
+    """GitHub's rule, as in mdit-py-plugins' tasklists: the first paragraph of a list item
+    starts with ``[ ]``, ``[x]`` or ``[X]`` and a space."""
+    return (
+        at + 2 < len(tokens)
+        and tokens[at + 1].type == "paragraph_open"
+        and tokens[at + 2].type == "inline"
+        and tokens[at + 2].content.startswith(TASK_PREFIXES)
+    )
 
 
 def clean_heading(text: str) -> str:
@@ -140,7 +128,7 @@ class _Walker:
             elif kind == "heading_open":
                 self._heading(int(token.tag[1]), tokens[i + 1])
             elif kind == "list_item_open":
-                self.items.append(self._task(i) if "task-list-item" in _cls(token) else None)
+                self.items.append(self._task(i) if is_task(tokens, i) else None)
             elif kind == "list_item_close":
                 self.items.pop()
             elif kind == "paragraph_open" and not self.items:
@@ -162,7 +150,7 @@ class _Walker:
         while self.headings and self.headings[-1][0] >= level:
             self.headings.pop()
         raw = inline.content
-        self.headings.append((level, raw, clean_heading(plain(inline.children)[0])))
+        self.headings.append((level, raw, clean_heading(render(raw))))
         self.pseudo = None
 
     def _maybe_pseudo(self, inline: Any) -> None:
@@ -190,19 +178,15 @@ class _Walker:
         return None
 
     def _task(self, at: int) -> int | None:
-        tokens = self.tokens
-        if at + 2 >= len(tokens) or tokens[at + 2].type != "inline":
-            return None
-        inline = tokens[at + 2]
+        inline = self.tokens[at + 2]
         first, last = inline.map
         source = self.lines[first] if first < len(self.lines) else ""
         match = _BOX_IN_LINE.match(source)
-        if match is None:  # the plugin and the line disagree: trust the line, skip the item
+        if match is None:  # the box is not on the paragraph's first line: not a task item
             return None
-        text, links = plain(inline.children)
-        checked = any(
-            "checked" in c.content for c in inline.children[:1] if c.type == "html_inline"
-        )
+        content = inline.content[4:]
+        text, links = render(content), link_ids(content)
+        checked = inline.content[1] in "xX"
         section, raws = self._path()
         marker_end = match.start(1)
         prefix = _PREFIX.match(source)
@@ -214,7 +198,7 @@ class _Walker:
             line=first + 1,
             end_line=last,
             text=text,
-            raw=inline.content,
+            raw=content,
             section=section,
             heading_texts=raws,
             checked=checked,
@@ -248,13 +232,13 @@ class _Walker:
                 (rows[-1][1] if in_body else header).append(token)
             i += 1
         table_map = tokens[at].map
-        status = _status_column([[plain(c.children)[0] for c in cells] for _, cells in rows])
+        status = _status_column([[render(c.content) for c in cells] for _, cells in rows])
         if status is None or not table_map:
             return i
         self.tables.append((table_map[0] + 1, table_map[1]))
         section, raws = self._path()
         for line0, cells in rows:
-            texts = [plain(c.children)[0] for c in cells]
+            texts = [render(c.content) for c in cells]
             others = [t for n, t in enumerate(texts) if n != status and t]
             if not others or line0 < 0:
                 continue
@@ -278,7 +262,7 @@ class _Walker:
                     box=raw_line[start:end],
                     box_col=start,
                     indent="",
-                    links=[x for c in cells for x in plain(c.children)[1]],
+                    links=[x for c in cells for x in link_ids(c.content)],
                     link_lines=[],
                     detail=" — ".join(others[1:]),
                 )
@@ -286,10 +270,6 @@ class _Walker:
             entry = self.entries[-1]
             entry.link_lines = [entry.line] * len(entry.links)
         return i
-
-
-def _cls(token: Any) -> str:
-    return str(token.attrs.get("class", "")) if token.attrs else ""
 
 
 def _status_column(rows: list[list[str]]) -> int | None:

@@ -44,8 +44,10 @@ _RED = "\U0001f534"  # 🔴
 
 @dataclass(frozen=True)
 class SeverityRules:
-    heading: tuple[tuple[re.Pattern[str], Severity], ...]
-    item: tuple[tuple[re.Pattern[str], Severity], ...]
+    """One alternation per kind: the leftmost match wins, the earlier word on a tie."""
+
+    heading: tuple[re.Pattern[str], tuple[Severity, ...]]
+    item: tuple[re.Pattern[str], tuple[Severity, ...]]
 
     def of_heading(self, text: str) -> Severity | None:
         if _RED in text:
@@ -55,6 +57,8 @@ class SeverityRules:
     def of_item(self, text: str) -> Severity | None:
         if _RED in text:
             return CRIT
+        if "(" not in text and "[" not in text:  # every tag is in parentheses or brackets
+            return None
         return _first(self.item, fold(text))
 
 
@@ -67,9 +71,9 @@ def rules(extra: Iterable[str] = ()) -> SeverityRules:
             raise ValueError(f"readiness_checklist_severity: {line!r} is not 'severity = words'")
         severity = Severity(name.strip().replace("-", "_"))
         added += [(fold(w.strip()), severity) for w in words.split(",") if w.strip()]
-    heading = [(_word(w), s) for w, s in [*added, *HEADING_WORDS]]
-    item = [(_tag(w), s) for w, s in [*added, *ITEM_TAGS]]
-    return SeverityRules(tuple(heading), tuple(item))
+    heading = _alternation([(_word(w), s) for w, s in [*added, *HEADING_WORDS]])
+    item = _alternation([(_tag(w), s) for w, s in [*added, *ITEM_TAGS]])
+    return SeverityRules(heading, item)
 
 
 def severity_of(
@@ -87,24 +91,29 @@ def severity_of(
     return None
 
 
-def _word(word: str) -> re.Pattern[str]:
-    return re.compile(r"(?<![\w-])" + re.escape(word).replace(r"\ ", r"[\s-]+") + r"(?![\w-])")
+def _word(word: str) -> str:
+    return r"(?<![\w-])" + re.escape(word).replace(r"\ ", r"[\s-]+") + r"(?![\w-])"
 
 
-def _tag(word: str) -> re.Pattern[str]:
+def _tag(word: str) -> str:
     """``(optional)``, ``[critical]``, ``(if using containers)``, ``(optional but useful)``;
     not ``(recommended: 1 hour)``, which is a value, not a tag."""
     body = re.escape(word).replace(r"\ ", r"[\s-]+")
     tail = (
         r"[^)\]]*" if word.split()[0] in ("if", "se", "quando") else r"(?:\s+(?:but|mas)\b[^)\]]*)?"
     )
-    return re.compile(r"[(\[]\s*" + body + r"\b" + tail + r"\s*[)\]]")
+    return r"[(\[]\s*" + body + r"\b" + tail + r"\s*[)\]]"
 
 
-def _first(patterns: Sequence[tuple[re.Pattern[str], Severity]], text: str) -> Severity | None:
-    best: tuple[int, Severity] | None = None
-    for pattern, severity in patterns:
-        match = pattern.search(text)
-        if match and (best is None or match.start() < best[0]):
-            best = (match.start(), severity)
-    return best[1] if best else None
+def _alternation(
+    patterns: Sequence[tuple[str, Severity]],
+) -> tuple[re.Pattern[str], tuple[Severity, ...]]:
+    joined = "|".join(f"(?P<g{n}>{p})" for n, (p, _) in enumerate(patterns))
+    return re.compile(joined), tuple(s for _, s in patterns)
+
+
+def _first(rule: tuple[re.Pattern[str], tuple[Severity, ...]], text: str) -> Severity | None:
+    match = rule[0].search(text)
+    if match is None or match.lastgroup is None:
+        return None
+    return rule[1][int(match.lastgroup[1:])]

@@ -17,6 +17,7 @@ from pytest_readiness.errors import ReadinessError
 MAX_ITEMS = 50_000
 
 _SNIFF = 8192
+_NON_ASCII = re.compile(r".?[^\x00-\x7f]+.?")
 _BOX_LINE = re.compile(rb"^[ \t>]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[[ xX]\]", re.MULTILINE)
 
 
@@ -52,7 +53,12 @@ def repair(text: str) -> tuple[str, bool]:
     if text.isascii():
         return text, False
     import ftfy
+    from ftfy.badness import is_bad
 
+    # Only non-ASCII runs (with a character of context) can be mojibake: test their distinct
+    # set, which is small even when the file is large, before repairing the whole text.
+    if not is_bad("\n".join(set(_NON_ASCII.findall(text)))):
+        return text, False
     fixed = ftfy.fix_encoding(text)
     if fixed == text or fixed.count("\n") != text.count("\n"):
         return text, False
