@@ -19,6 +19,7 @@ from pytest_readiness.checklist.ids import without_id
 from pytest_readiness.checklist.model import Checklist, Entry
 from pytest_readiness.checklist.severity import SeverityRules, rules
 from pytest_readiness.checklist.text import ChecklistFileError
+from pytest_readiness.errors import MissingExtra
 from pytest_readiness.model import Severity
 
 RULES_KEY = pytest.StashKey[SeverityRules]()
@@ -37,8 +38,10 @@ class ChecklistFile(pytest.File):
         name = self.nodeid or self.path.name
         try:
             checklist = read_checklist(self.path.read_bytes(), name, severity_rules(self.config))
-        except ChecklistFileError as exc:
-            raise self.CollectError(str(exc)) from None
+        except (ChecklistFileError, MissingExtra) as exc:
+            raise self.CollectError(
+                f"{name}: {exc}" if isinstance(exc, MissingExtra) else str(exc)
+            ) from None
         except OSError as exc:
             raise self.CollectError(f"{name}: cannot read the file ({exc.strerror})") from None
         if checklist.repaired:

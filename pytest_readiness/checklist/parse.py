@@ -16,6 +16,7 @@ from typing import Any
 from pytest_readiness.checklist.inline import link_ids, render
 from pytest_readiness.checklist.model import ROW, TASK, Checklist, Entry
 from pytest_readiness.checklist.text import newline_of, repair
+from pytest_readiness.errors import MissingExtra
 
 EMPTY_BOXES = frozenset({"⬜", "☐", "[ ]", "◻", "◻️", "⬜️"})
 TICKED_BOXES = frozenset({"✅", "☑", "☑️", "✔", "✔️", "✓", "[x]", "[X]"})
@@ -39,8 +40,11 @@ _parser: Any = None
 def _markdown() -> Any:
     global _parser
     if _parser is None:
-        from markdown_it import MarkdownIt
-        from mdit_py_plugins.front_matter import front_matter_plugin
+        try:
+            from markdown_it import MarkdownIt
+            from mdit_py_plugins.front_matter import front_matter_plugin
+        except ImportError as exc:
+            raise MissingExtra("checklist", exc.name or "markdown-it-py") from None
 
         # Block structure only: item text comes from inline.render (see its docstring).
         _parser = (

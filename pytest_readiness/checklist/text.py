@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from pytest_readiness.errors import ReadinessError
+from pytest_readiness.errors import MissingExtra, ReadinessError
 
 #: More items than this in one file is an error, not a slow run (a generated or wrong file).
 MAX_ITEMS = 50_000
@@ -52,8 +52,11 @@ def repair(text: str) -> tuple[str, bool]:
     """
     if text.isascii():
         return text, False
-    import ftfy
-    from ftfy.badness import is_bad
+    try:
+        import ftfy
+        from ftfy.badness import is_bad
+    except ImportError:
+        raise MissingExtra("checklist", "ftfy") from None
 
     # Only non-ASCII runs (with a character of context) can be mojibake: test their distinct
     # set, which is small even when the file is large, before repairing the whole text.
