@@ -27,6 +27,10 @@ def test_render_gives_readable_text(source: str, text: str) -> None:
 
 
 def test_links_are_read_from_readiness_comments_but_not_from_code_spans() -> None:
-    assert link_ids("a <!-- readiness: PG-SSL,PG-VERSION  K8S-1 --> b") == ["PG-SSL", "PG-VERSION", "K8S-1"]
+    assert link_ids("a <!-- readiness: PG-SSL,PG-VERSION  K8S-1 --> b") == [
+        "PG-SSL",
+        "PG-VERSION",
+        "K8S-1",
+    ]
     assert link_ids("`<!-- readiness: NOT-A-LINK -->`") == []
     assert link_ids("<!-- a plain comment -->") == []
