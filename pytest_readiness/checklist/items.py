@@ -10,6 +10,7 @@ unless attested in the profile.
 from __future__ import annotations
 
 import warnings
+from fnmatch import fnmatchcase
 from typing import Any
 
 import pytest
@@ -55,6 +56,7 @@ class ChecklistFile(pytest.File):
         return self._items(checklist)
 
     def _items(self, checklist: Checklist) -> list[pytest.Item]:
+        add_profile_links(checklist, self.config)
         default = default_severity(self.config)
         graph = self.config.stash.setdefault(GRAPH_KEY, {})
         file_id = self.nodeid
@@ -109,6 +111,20 @@ def remediation(entry: Entry, derived: bool) -> str:
     if not derived:
         notes.append(f"a human item: attest it in the profile (attestations: - id: {entry.id})")
     return "; ".join(notes)
+
+
+def add_profile_links(checklist: Checklist, config: pytest.Config) -> None:
+    """Links from the profile's ``checklist_links`` (item id or glob -> check ids)."""
+    from pytest_readiness.fixtures import SESSION_KEY
+
+    session = config.stash.get(SESSION_KEY, None)
+    mapping = session.profile.checklist_links if session is not None else {}
+    for pattern, checks in mapping.items():
+        for entry in checklist.entries:
+            if entry.id == pattern or fnmatchcase(entry.id, pattern):
+                new = [c for c in checks if c not in entry.links]
+                entry.links += new
+                entry.link_lines += [entry.line] * len(new)
 
 
 def severity_rules(config: pytest.Config) -> SeverityRules:

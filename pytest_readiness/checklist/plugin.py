@@ -106,8 +106,9 @@ def pytest_collection_modifyitems(
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     workeroutput = getattr(session.config, "workeroutput", None)
-    if workeroutput is not None:
-        workeroutput[WORKEROUTPUT_KEY] = session.config.stash.get(GRAPH_KEY, {})
+    graph = session.config.stash.get(GRAPH_KEY, None)
+    if workeroutput is not None and graph:
+        workeroutput[WORKEROUTPUT_KEY] = graph
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -176,3 +176,21 @@ def test_link_to_an_unknown_check_is_a_collection_error_naming_file_and_line(
     result, _ = run(pytester, "profiles:\n  prod: {}\n", "RELEASE.md")
     result.stdout.fnmatch_lines(["*RELEASE.md:3: link to unknown check 'PG-NOPE'*"])
     assert result.ret == pytest.ExitCode.INTERRUPTED
+
+
+def test_profile_mapping_links_items_to_checks(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".md", RELEASE="## Critical\n- [ ] TLS\n- [ ] Other\n")
+    pytester.makepyfile(test_checks=CHECKS.format(failing="none"))
+    profile = "profiles:\n  prod:\n    checklist_links: {critical.tls: [PG-SSL]}\n"
+    _, data = run(pytester, profile, "RELEASE.md", "test_checks.py")
+    assert outcomes(data)["critical.tls"] == "passed"
+    assert outcomes(data)["critical.other"] == "pending"
+
+
+def test_profile_mapping_to_an_unknown_check_is_a_collection_error(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makefile(".md", RELEASE="## Critical\n- [ ] TLS\n")
+    profile = "profiles:\n  prod:\n    checklist_links: {'critical.*': [PG-NOPE]}\n"
+    result, _ = run(pytester, profile, "RELEASE.md")
+    result.stdout.fnmatch_lines(["*RELEASE.md:2: link to unknown check 'PG-NOPE'*"])
