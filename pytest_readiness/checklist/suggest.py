@@ -24,11 +24,17 @@ MIN_SCORE = 0.34
 SHOWN = 3
 _SYNONYMS = {
     "postgresql": "postgres", "pg": "postgres", "banco": "database", "dados": "data",
-    "versao": "version", "conexoes": "connections", "conexao": "connection",
+    "versao": "version",
     "monitoramento": "monitoring", "habilitado": "enabled", "configurado": "configured",
     "seguranca": "security", "certificado": "certificate", "certificados": "certificates",
     "replicas": "replica", "tls": "ssl", "https": "ssl", "k8s": "kubernetes",
-    "backups": "backup", "probes": "probe", "limites": "limits", "senha": "password",
+    "limites": "limit", "senha": "password", "senhas": "password", "replicacao": "replication",
+    "criptografia": "encryption", "cifrado": "encrypted", "metricas": "metric", "alertas": "alert",
+    "rede": "network", "politicas": "policy", "politica": "policy", "recursos": "resource",
+    "saude": "health", "implantacao": "deployment", "armazenamento": "storage",
+    "segredos": "secret", "registros": "log", "logs": "log", "logging": "log",
+    "copia": "backup", "conexoes": "connection", "conexao": "connection", "usuarios": "user",
+    "sondas": "probe", "disponibilidade": "availability", "latencia": "latency", "fila": "queue",
 }  # fmt: skip
 _STOP = frozenset(
     [
@@ -87,8 +93,14 @@ class Check:
 
 
 def words(text: str) -> frozenset[str]:
-    found = (_SYNONYMS.get(w, w) for w in _WORD.findall(fold(text)))
+    """Folded words, Portuguese mapped to English, plural ``s`` dropped, stop words removed."""
+    found = (_stem(_SYNONYMS.get(w, w)) for w in _WORD.findall(fold(text)))
     return frozenset(w for w in found if w not in _STOP and len(w) > 1)
+
+
+def _stem(word: str) -> str:
+    word = _SYNONYMS.get(word, word)
+    return word[:-1] if len(word) > 4 and word.endswith("s") and not word.endswith("ss") else word
 
 
 def catalogue(root: Path) -> list[Check]:
