@@ -8,7 +8,7 @@ import pytest
 
 from pytest_readiness.checklist.document import read_checklist
 from pytest_readiness.checklist.model import Checklist
-from pytest_readiness.model import Severity
+from pytest_readiness.model import Outcome, Severity
 from tests.checklist_seeds.conftest import SEEDS
 
 #: (task items, status-table rows, mojibake) per seed, files 000..004 in name order.
@@ -50,3 +50,18 @@ def test_bold_lead_ins_are_subsections() -> None:
 
 def test_mojibake_seeds_show_repaired_portuguese() -> None:
     assert any("Governança" in e.section[-2] for e in seed(1).entries if len(e.section) > 1)
+
+
+@pytest.mark.parametrize("n", range(5), ids=[f"seed-00{n}" for n in range(5)])
+def test_seed_write_back_changes_only_boxes_and_adds_lines(n: int) -> None:
+    from pytest_readiness.checklist.writeback import write_back
+    from tests.unit.test_checklist_writeback import changes, results
+
+    path = sorted(SEEDS.glob("*.txt"))[n]
+    text = path.read_text(encoding="utf-8")
+    checklist = read_checklist(path.read_bytes(), path.name)
+    pattern = [Outcome.PASSED, Outcome.PENDING]
+    out = write_back(text, checklist, results(checklist, pattern), None)
+    replaced, inserted = changes(text, out)
+    assert len(replaced) <= len(checklist.entries)
+    assert sum("why-" in line for line in inserted) == len(checklist.entries) // 2
