@@ -222,18 +222,17 @@ class _Walker:
     def _table(self, at: int) -> int:
         """Collect a table's rows; make items of them when one column holds boxes."""
         tokens = self.tokens
-        rows: list[tuple[int, list[Any]]] = []
-        header: list[Any] = []
+        rows: list[tuple[int, list[Any]]] = []  # body rows: (0-based line, cell tokens)
         in_body = False
         i = at
         while tokens[i].type != "table_close":
             token = tokens[i]
             if token.type == "tbody_open":
                 in_body = True
-            elif token.type == "tr_open":
-                rows.append((token.map[0] if token.map else -1, [])) if in_body else None
-            elif token.type == "inline":
-                (rows[-1][1] if in_body else header).append(token)
+            elif in_body and token.type == "tr_open":
+                rows.append((token.map[0] if token.map else -1, []))
+            elif in_body and token.type == "inline":
+                rows[-1][1].append(token)
             i += 1
         table_map = tokens[at].map
         status = _status_column([[render(c.content) for c in cells] for _, cells in rows])
@@ -290,9 +289,13 @@ def _status_column(rows: list[list[str]]) -> int | None:
 
 def _cell_span(line: str, column: int) -> tuple[int, int] | None:
     """Start and end offsets of a table cell's trimmed content in its source line."""
-    pipes = [n for n, ch in enumerate(line) if ch == "|" and (n == 0 or line[n - 1] != "\\")]
-    stripped = line.strip()
-    bounds = [-1, *pipes, len(line)]
+    prefix = _PREFIX.match(line)
+    skip = prefix.end() if prefix else 0  # a table inside a block quote or a list item
+    pipes = [
+        n for n in range(skip, len(line)) if line[n] == "|" and (n == 0 or line[n - 1] != "\\")
+    ]
+    stripped = line[skip:].strip()
+    bounds = [skip - 1, *pipes, len(line)]
     cells = list(itertools.pairwise(bounds))
     if stripped.startswith("|"):
         cells = cells[1:]

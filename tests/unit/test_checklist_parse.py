@@ -165,3 +165,8 @@ def test_crlf_files_parse_like_lf_files_and_keep_their_line_ending() -> None:
     crlf = read_checklist(text.replace("\n", "\r\n").encode(), "t.md")
     assert crlf.newline == "\r\n"
     assert [e.id for e in crlf.entries] == [e.id for e in load("release-en.md").entries]
+
+
+def test_status_tables_in_block_quotes_find_their_box_cell() -> None:
+    entries = md("> | Check | Status |\n> |---|---|\n> | backups | ⬜ |\n").entries
+    assert [(e.title, e.box, e.box_col) for e in entries] == [("backups", "⬜", 14)]
