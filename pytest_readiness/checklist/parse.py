@@ -33,6 +33,7 @@ _NUMBERING = re.compile(
     re.IGNORECASE,
 )
 _SPACES = re.compile(r"\s+")
+_SHORTCODE = re.compile(r"(?<!\w):[a-z0-9_+-]+:(?!\w)")
 
 _parser: Any = None
 
@@ -82,6 +83,7 @@ def is_task(tokens: Sequence[Any], at: int) -> bool:
 
 def clean_heading(text: str) -> str:
     """A heading for display: emoji, status marks after the title and numbering removed."""
+    text = _SHORTCODE.sub("\u2b1c", text)  # ":white_check_mark:" is an emoji too
     kept: list[str] = []
     for char in text:
         if _is_symbol(char):

@@ -84,6 +84,7 @@ def test_sections_strip_emoji_numbering_and_trailing_status_and_drop_the_title()
         clean_heading("🚀 Section 4: Performance & Scalability ⬜") == "Performance & Scalability"
     )
     assert clean_heading("2.3 Alerting ✅ COMPLETE") == "Alerting"
+    assert clean_heading(":lock: Security :white_check_mark: done") == "Security"
 
 
 def test_bold_pseudo_headings_are_subsections_until_the_next_heading() -> None:
@@ -170,3 +171,13 @@ def test_crlf_files_parse_like_lf_files_and_keep_their_line_ending() -> None:
 def test_status_tables_in_block_quotes_find_their_box_cell() -> None:
     entries = md("> | Check | Status |\n> |---|---|\n> | backups | ⬜ |\n").entries
     assert [(e.title, e.box, e.box_col) for e in entries] == [("backups", "⬜", 14)]
+
+
+def test_items_inside_details_blocks_and_deep_nesting_count() -> None:
+    text = (
+        "<details>\n<summary>More</summary>\n\n- [ ] a\n  - [ ] b\n    - [ ] c\n"
+        "      - [ ] d\n\n</details>\n"
+    )
+    entries = md(text).entries
+    assert [e.title for e in entries] == ["a", "b", "c", "d"]
+    assert [e.parent for e in entries] == [None, 0, 1, 2]
