@@ -135,6 +135,19 @@ def catalogue(root: Path) -> list[Check]:
     return checks
 
 
+def check_dirs(rootpath: Path) -> list[Path]:
+    """The project's ``checks/`` and the built-in checks next to the package, if present."""
+    import pytest_readiness
+
+    package = Path(pytest_readiness.__file__).resolve().parent
+    found: list[Path] = []
+    for candidate in (rootpath / "checks", package / "checks", package.parent / "checks"):
+        resolved = candidate.resolve()
+        if resolved.is_dir() and resolved not in found:
+            found.append(resolved)
+    return found
+
+
 def _kwargs(node: ast.expr) -> dict[str, str]:
     if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
         return {}
@@ -169,8 +182,10 @@ def rank(text: str, section: str, checks: Iterable[Check]) -> list[tuple[float, 
 def suggest_command(
     config: pytest.Config, items: Sequence[ChecklistItem], *, write: bool
 ) -> list[str]:
-    checks = catalogue(config.rootpath / "checks")
-    lines = [f"readiness: {len(checks)} checks in {config.rootpath / 'checks'}"]
+    roots = check_dirs(config.rootpath)
+    checks = [c for root in roots for c in catalogue(root)]
+    where = ", ".join(str(r) for r in roots) or "no checks/ directory"
+    lines = [f"readiness: {len(checks)} checks in {where}"]
     chosen: dict[Path, list[tuple[int, str]]] = {}
     for item in items:
         entry = item.entry
