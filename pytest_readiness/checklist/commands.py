@@ -26,4 +26,10 @@ def run_commands(config: pytest.Config, items: list[pytest.Item]) -> None:
         from pytest_readiness.checklist.suggest import suggest_command
 
         lines += suggest_command(config, checklist_items, write=mode == "write")
-    pytest.exit("\n".join(lines) or "readiness: no checklist items collected", returncode=0)
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    for line in lines or ["readiness: no checklist items collected"]:
+        if reporter is not None:
+            reporter.write_line(line)
+        else:  # -p no:terminal
+            print(line)
+    pytest.exit("readiness: done, no tests were run", returncode=0)

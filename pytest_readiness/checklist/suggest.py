@@ -34,7 +34,10 @@ _SYNONYMS = {
     "saude": "health", "implantacao": "deployment", "armazenamento": "storage",
     "segredos": "secret", "registros": "log", "logs": "log", "logging": "log",
     "copia": "backup", "conexoes": "connection", "conexao": "connection", "usuarios": "user",
-    "sondas": "probe", "disponibilidade": "availability", "latencia": "latency", "fila": "queue",
+    "sondas": "probe", "persistencia": "persistence", "configurada": "configured",
+    "configurados": "configured", "configuradas": "configured", "habilitada": "enabled",
+    "habilitados": "enabled", "ativado": "enabled", "ativada": "enabled", "verificado": "verified",
+    "testado": "tested", "testados": "tested", "documentado": "documented", "disponibilidade": "availability", "latencia": "latency", "fila": "queue",
 }  # fmt: skip
 _STOP = frozenset(
     [
