@@ -35,7 +35,8 @@ _UNTICK = {
 
 
 def write_all(verdict: Verdict, config: pytest.Config, target: Path) -> None:
-    """Write every checklist of the verdict into ``target`` under its own file name."""
+    """Write every checklist of the verdict into ``target`` under its path relative to the
+    rootdir; never over the original (``RELEASE.readiness.md`` when they would coincide)."""
     by_file: dict[str, dict[str, ItemResult]] = {}
     for result in verdict.items:
         path, _, name = result.spec.nodeid.partition("::")
@@ -51,7 +52,11 @@ def write_all(verdict: Verdict, config: pytest.Config, target: Path) -> None:
             continue
         text = write_back(data.decode("utf-8-sig"), checklist, results, verdict)
         prefix = "\ufeff" if data.startswith(b"\xef\xbb\xbf") else ""
-        (target / source.name).write_bytes((prefix + text).encode("utf-8"))
+        out = target / path
+        if out.resolve() == source.resolve():
+            out = out.with_name(f"{out.stem}.readiness{out.suffix}")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes((prefix + text).encode("utf-8"))
 
 
 def write_back(

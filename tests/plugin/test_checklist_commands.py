@@ -57,6 +57,13 @@ def test_writeback_writes_the_checklist_with_decision_reasons_and_unticked_hand_
     assert (project.path / "RELEASE.md").read_bytes() == CHECKLIST.replace("\n", "\r\n").encode()
 
 
+def test_writeback_never_overwrites_the_original(project: pytest.Pytester) -> None:
+    original = (project.path / "RELEASE.md").read_bytes()
+    project.runpytest("--readiness=prod", "--readiness-writeback=.", "RELEASE.md")
+    assert (project.path / "RELEASE.md").read_bytes() == original
+    assert b"**Readiness: DELAY**" in (project.path / "RELEASE.readiness.md").read_bytes()
+
+
 def test_suggest_ranks_builtin_checks_for_portuguese_items(project: pytest.Pytester) -> None:
     result = project.runpytest("--readiness-suggest", "RELEASE.md")
     assert result.ret == 0
