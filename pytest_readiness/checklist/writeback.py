@@ -52,7 +52,10 @@ def write_all(verdict: Verdict, config: pytest.Config, target: Path) -> None:
             continue
         text = write_back(data.decode("utf-8-sig"), checklist, results, verdict)
         prefix = "\ufeff" if data.startswith(b"\xef\xbb\xbf") else ""
-        out = target / path
+        relative = Path(path)
+        out = target / (
+            relative if ".." not in relative.parts and not relative.is_absolute() else relative.name
+        )
         if out.resolve() == source.resolve():
             out = out.with_name(f"{out.stem}.readiness{out.suffix}")
         out.parent.mkdir(parents=True, exist_ok=True)
