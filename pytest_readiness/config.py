@@ -29,7 +29,7 @@ DEFAULT_ATTESTATION_DAYS = 90
 DEFAULT_CHECK_TIMEOUT = 300.0
 
 _VAR = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-_MERGED_MAPS = ("policy", "thresholds", "severity")
+_MERGED_MAPS = ("policy", "thresholds", "severity", "checklist_links")
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,7 @@ class Profile:
     severity_overrides: tuple[tuple[str, Severity], ...] = ()
     waivers: tuple[Waiver, ...] = ()
     attestations: tuple[Attestation, ...] = ()
+    checklist_links: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     targets: Mapping[str, tuple[Target, ...]] = field(default_factory=dict)
     secrets: tuple[str, ...] = ()
     description: str = ""
@@ -269,6 +270,9 @@ def _build(
             )
             for a in raw.get("attestations", [])
         ),
+        checklist_links={
+            str(k): tuple(str(c) for c in v) for k, v in raw.get("checklist_links", {}).items()
+        },
         targets=targets,
         secrets=tuple(sorted(secrets)),
         description=str(raw.get("description", "")),

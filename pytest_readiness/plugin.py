@@ -42,6 +42,9 @@ __all__ = [
     "target_host",
 ]
 
+#: Checklist files as readiness items (options, collection, links, write-back).
+pytest_plugins = ["pytest_readiness.checklist.plugin"]
+
 CONFIG_HELP = "readiness config file (default: readiness.yaml at the rootdir)"
 
 
