@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from pytest_readiness.fixtures import (
     redis_conn,
     target_host,
 )
-from pytest_readiness.redaction import ReportRedactor, redactor_for
+from pytest_readiness.redaction import OutputRedactor, ReportRedactor, redactor_for
 
 __all__ = [
     "evidence",
@@ -123,6 +124,12 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SESSION_KEY] = session
     register = config.pluginmanager.register
     register(session, "readiness-session")
+    register(OutputRedactor(redactor), "readiness-output-redactor")
+    if config.option.debug and redactor.secrets:  # pytest's --debug log records every hook call
+        sys.stderr.write(
+            "readiness: warning: --debug writes every hook call to its log file, and the "
+            "profile's secrets with them; do not share that file (docs/reliability.md)\n"
+        )
     if is_worker or not _is_xdist_controller(config):  # where reports are made
         register(ReportRedactor(redactor), "readiness-report-redactor")
     if is_worker:

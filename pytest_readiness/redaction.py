@@ -9,11 +9,12 @@ failure report and verdict passes through :class:`Redactor` before it is shown o
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import pluggy
 
@@ -30,6 +31,7 @@ __all__ = [
     "MASK",
     "MIN_SECRET_LENGTH",
     "SECRET_NAMES",
+    "OutputRedactor",
     "Redactor",
     "ReportRedactor",
     "is_secret_name",
@@ -87,7 +89,7 @@ class Redactor:
             return
         self._secrets.add(secret)
         # Quoted and percent-encoded forms of the secret show up in reprs and URLs.
-        for variant in (repr(secret)[1:-1], unquote(secret)):
+        for variant in (repr(secret)[1:-1], unquote(secret), quote(secret, safe="")):
             if len(variant) >= MIN_SECRET_LENGTH:
                 self._secrets.add(variant)
         self._pattern = None
@@ -203,7 +205,15 @@ def _redact_item(item: ItemResult, redactor: Redactor) -> ItemResult:
         )
         for e in item.evidence
     )
-    return replace(item, message=redactor.redact(item.message), evidence=evidence)
+    spec = item.spec
+    spec = replace(  # a ${ENV} secret may reach an id or a title through parametrize or a marker
+        spec,
+        id=redactor.redact(spec.id),
+        nodeid=redactor.redact(spec.nodeid),
+        title=redactor.redact(spec.title),
+        section=redactor.redact(spec.section),
+    )
+    return replace(item, spec=spec, message=redactor.redact(item.message), evidence=evidence)
 
 
 def _as_dict(value: Any) -> dict[str, Any]:
@@ -261,3 +271,64 @@ def _scrub(value: Any, redactor: Redactor, seen: set[int]) -> Any:
         for key, item in list(vars(value).items()):
             object.__setattr__(value, key, _scrub(item, redactor, seen))
     return value
+
+
+class OutputRedactor:
+    """Masks secrets where pytest itself prints or writes, beyond test reports: the warnings
+    summary, log records (live logs, ``--log-file``, captured logs) and parametrize ids made
+    from values. Registered in every process of a readiness run."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        self.redactor = redactor
+        self.filter = _RedactingFilter(redactor)
+
+    @_hookimpl(tryfirst=True)
+    def pytest_warning_recorded(self, warning_message: Any) -> None:
+        text = str(warning_message.message)
+        masked = self.redactor.redact(text)
+        if masked != text:
+            warning_message.message = type(warning_message.message)(masked)
+
+    @_hookimpl(tryfirst=True)
+    def pytest_make_parametrize_id(self, val: object, argname: str) -> str | None:
+        text = str(val)
+        return f"{argname}-{MASK}" if self.redactor.redact(text) != text else None
+
+    def guard_terminal(self, writer: Any) -> None:
+        """Everything pytest prints goes through one TerminalWriter: mask in its ``write``
+        (fixture parameters under ``--setup-show``, reprs, anything a plugin prints)."""
+        if not self.redactor.secrets:
+            return
+        write = writer.write
+        redact = self.redactor.redact
+
+        def masked_write(text: str, **markup: Any) -> None:
+            write(redact(text), **markup)
+
+        writer.write = masked_write
+
+    @_hookimpl(tryfirst=True)
+    def pytest_sessionstart(self, session: Any) -> None:
+        """Before the header: the terminal writer, and the handlers of pytest's logging plugin
+        that every record passes through."""
+        if session.config.pluginmanager.get_plugin("terminalreporter") is not None:
+            self.guard_terminal(session.config.get_terminal_writer())
+        logging_plugin = session.config.pluginmanager.get_plugin("logging-plugin")
+        for name in ("log_cli_handler", "log_file_handler", "caplog_handler", "report_handler"):
+            handler = getattr(logging_plugin, name, None)
+            if isinstance(handler, logging.Handler):
+                handler.addFilter(self.filter)
+
+
+class _RedactingFilter(logging.Filter):
+    def __init__(self, redactor: Redactor) -> None:
+        super().__init__()
+        self.redactor = redactor
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.redactor.secrets:
+            message = record.getMessage()
+            masked = self.redactor.redact(message)
+            if masked != message:
+                record.msg, record.args = masked, None
+        return True

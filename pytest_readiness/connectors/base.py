@@ -37,7 +37,7 @@ class Target:
 
     kind: str
     name: str
-    settings: Mapping[str, Any] = field(default_factory=dict)
+    settings: Mapping[str, Any] = field(default_factory=dict, repr=False)  # may hold secrets
     timeout: float = DEFAULT_TIMEOUT
 
     def __str__(self) -> str:
