@@ -15,13 +15,29 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class ArtifactError(ValueError):
     """The file is not a readable report of the expected format."""
+
+
+def parse_all(
+    texts: Iterable[tuple[str, str]], parser: Callable[[str], T]
+) -> tuple[list[tuple[str, T]], list[str]]:
+    """(name, parsed) of each readable file, and "name: reason" of each unreadable one."""
+    parsed: list[tuple[str, T]] = []
+    problems: list[str] = []
+    for name, text in texts:
+        try:
+            parsed.append((name, parser(text)))
+        except ArtifactError as exc:
+            problems.append(f"{name}: {exc}")
+    return parsed, problems
 
 
 # -- JUnit ------------------------------------------------------------------------------------
