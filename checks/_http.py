@@ -97,3 +97,11 @@ def as_list(value: Any, setting: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise TypeError(f"threshold {setting} must be a list of strings, got {value!r}")
     return list(value)
+
+
+def status_matches(code: int, expected: Any) -> bool:
+    """``code`` against an expected status: an int, or a class such as ``"2xx"``."""
+    text = str(expected).strip().lower()
+    if len(text) == 3 and text.endswith("xx") and text[0].isdigit():
+        return str(code)[0] == text[0]
+    return text.isdigit() and code == int(text)

@@ -22,6 +22,7 @@ from ._http import (
     missing_headers,
     parse_metrics,
     resolve,
+    status_matches,
     version_leaks,
 )
 
@@ -32,6 +33,7 @@ THRESHOLDS: dict[str, dict[str, Any]] = {
         "http_health_paths": ["/healthz", "/readyz", "/livez"],
         "http_health_ok_statuses": ["ok", "up", "pass", "healthy", "ready", "alive", "true"],
     },
+    "HTTP-ENDPOINT-STATUS": {"http_expected_status": {}},
     "HTTP-METRICS": {"http_metrics_path": "/metrics", "http_required_metrics": []},
     "HTTP-HSTS": {"http_hsts_min_max_age": 15552000},
     "HTTP-SECURITY-HEADERS": {
@@ -90,6 +92,31 @@ def test_http_health_endpoints_answer_2xx(
         elif status is not None and status not in ok:
             problems.append(f"{path} reports status {status!r}")
     assert not problems, "; ".join(problems)
+
+
+@pytest.mark.critical(
+    id="HTTP-ENDPOINT-STATUS",
+    section="HTTP service",
+    remediation="fix the endpoint, or correct its expected status in thresholds.http_expected_status",
+)
+def test_http_endpoints_answer_expected_status(
+    http_session: HttpSession, evidence: Evidence, readiness: ReadinessContext
+) -> None:
+    """Configured endpoints answer with their expected status
+
+    Each path (or absolute URL) of ``http_expected_status`` answers with its status code, or
+    any code of its class for ``2xx``-style values (e.g. ``{"/": 200, "/v2/": 401}``).
+    """
+    expected = _threshold(readiness, "HTTP-ENDPOINT-STATUS", "http_expected_status")
+    if not expected:
+        pytest.skip("N/A: no endpoints configured (thresholds.http_expected_status)")
+    wrong = []
+    for path, want in expected.items():
+        got = http_session.get(path).status_code
+        evidence(path, observed=got, expected=want)
+        if not status_matches(got, want):
+            wrong.append(f"{path} answered HTTP {got}, expected {want}")
+    assert not wrong, "; ".join(wrong)
 
 
 @pytest.mark.important(

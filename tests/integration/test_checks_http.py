@@ -74,12 +74,14 @@ def test_http_checks_pass_on_the_ready_service_and_fail_on_the_unready_one(
     thresholds = (
         "{http_protected_paths: [/admin], http_latency_requests: 8, "
         f"http_latency_concurrency: 8, http_latency_p95_ms: {SLOW_SECONDS * 1000 - 200:g}, "
-        "http_dns_names: [localhost]}"
+        "http_dns_names: [localhost], "
+        "http_expected_status: {'/': 200, /readyz: 2xx, /missing: 404}}"
     )
     run = run_checks(pytester, _profile(services, ca_path[1], thresholds), "test_http.py")
     outcomes = run.outcomes()
     for check in (
         "HTTP-HEALTH",
+        "HTTP-ENDPOINT-STATUS",
         "HTTP-METRICS",
         "HTTP-SECURITY-HEADERS",
         "HTTP-NO-VERSION-LEAK",
