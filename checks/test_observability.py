@@ -21,6 +21,8 @@ TARGET_KIND = "observability"
 THRESHOLDS: dict[str, dict[str, Any]] = {
     "OBS-PROM-TARGETS-UP": {"obs_required_jobs": []},
     "OBS-ALERT-RULES": {"obs_required_alerts": []},
+    "OBS-METRICS-PRESENT": {"obs_required_metrics": [], "obs_metrics_window": "10m"},
+    "OBS-NO-CRITICAL-FIRING": {"obs_critical_severities": ["critical", "page"]},
     "OBS-LATENCY-QUANTILE": {"obs_latency_query": None, "obs_latency_max": 0.5},
     "OBS-ERROR-RATE": {"obs_error_rate_query": None, "obs_error_rate_max": 0.01},
     "OBS-SATURATION": {"obs_saturation_query": None, "obs_saturation_max": 0.8},
@@ -137,6 +139,56 @@ def test_observability_prometheus_sends_to_alertmanager(
     active = [a.get("url") for a in data.get("activeAlertmanagers", [])]
     evidence("active alertmanagers", observed=active, expected="at least one")
     assert active, "Prometheus has no active Alertmanager: its alerts go nowhere"
+
+
+@pytest.mark.important(
+    id="OBS-METRICS-PRESENT",
+    section="Observability",
+    remediation="instrument the service and scrape it; thresholds.obs_required_metrics lists the metric names (or selectors) that must have data",
+)
+def test_observability_required_metrics_have_data(
+    obs_stack: ObservabilityStack, evidence: Evidence, readiness: ReadinessContext
+) -> None:
+    """The service's metrics are collected
+
+    Each metric name or selector in ``obs_required_metrics`` (e.g.
+    ``http_requests_total{job="shop"}``) has at least one series with a sample within
+    ``obs_metrics_window``.
+    """
+    _needs(obs_stack, "prometheus")
+    metrics = _threshold(readiness, "OBS-METRICS-PRESENT", "obs_required_metrics")
+    window = _threshold(readiness, "OBS-METRICS-PRESENT", "obs_metrics_window")
+    if not metrics:
+        pytest.skip("N/A: no metrics listed (thresholds.obs_required_metrics)")
+    counts = {m: len(obs_stack.query(f"last_over_time({m}[{window}])")) for m in metrics}
+    missing = [m for m, n in counts.items() if n == 0]
+    evidence("series", observed=counts, expected=f">= 1 each within {window}")
+    assert not missing, f"no data within {window} for: {', '.join(missing)}"
+
+
+@pytest.mark.important(
+    id="OBS-NO-CRITICAL-FIRING",
+    section="Observability",
+    remediation="resolve the firing alerts (or silence a known one with a reason) before the release",
+)
+def test_observability_no_critical_alert_firing(
+    obs_stack: ObservabilityStack, evidence: Evidence, readiness: ReadinessContext
+) -> None:
+    """No critical alert is firing
+
+    Prometheus' ``/api/v1/alerts`` has no firing alert whose ``severity`` label is one of
+    ``obs_critical_severities``.
+    """
+    _needs(obs_stack, "prometheus")
+    severities = set(_threshold(readiness, "OBS-NO-CRITICAL-FIRING", "obs_critical_severities"))
+    alerts = obs_stack.api("prometheus", "/api/v1/alerts").get("alerts", [])
+    firing = sorted(
+        str(a.get("labels", {}).get("alertname"))
+        for a in alerts
+        if a.get("state") == "firing" and a.get("labels", {}).get("severity") in severities
+    )
+    evidence("firing", observed=firing, expected=[], alerts=len(alerts))
+    assert not firing, f"critical alerts firing: {', '.join(firing)}"
 
 
 def _query_under(

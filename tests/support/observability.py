@@ -47,6 +47,10 @@ def exporter(*, healthy: bool) -> Iterator[int]:
     requests.labels(code="200").inc(999 if healthy else 900)
     requests.labels(code="500").inc(1 if healthy else 100)
     saturation.set(0.4 if healthy else 0.95)
+    if healthy:  # the unhealthy build lost this metric
+        Gauge("demo_build_info", "Build of the service.", ["version"], registry=registry).labels(
+            version="1.4.0"
+        ).set(1)
     server, thread = start_http_server(0, addr=LOOPBACK, registry=registry)
     try:
         yield server.server_port
