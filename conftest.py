@@ -7,6 +7,7 @@ from __future__ import annotations
 # "You can only merge into CookieJar"). Importing the drivers up front keeps one copy of each.
 import http.cookiejar  # noqa: F401
 import os
+from collections.abc import Generator
 
 import kubernetes.client  # noqa: F401
 import nats  # noqa: F401
@@ -30,7 +31,9 @@ def _as_failure(report: pytest.TestReport | pytest.CollectReport) -> None:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report: pytest.TestReport = yield
     if _NO_SKIPS and report.skipped and not hasattr(report, "wasxfail"):
         _as_failure(report)
@@ -38,7 +41,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_make_collect_report(collector: pytest.Collector) -> pytest.CollectReport:
+def pytest_make_collect_report(
+    collector: pytest.Collector,
+) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
     report: pytest.CollectReport = yield
     if _NO_SKIPS and report.skipped:
         _as_failure(report)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pytest_readiness.context import ReadinessContext
 from pytest_readiness.errors import (
     AuthFailed,
     ConfigError,
@@ -13,7 +14,6 @@ from pytest_readiness.errors import (
     Unreachable,
 )
 from pytest_readiness.evidence import Evidence
-from pytest_readiness.fixtures import ReadinessContext
 from pytest_readiness.model import (
     Decision,
     EvidenceRecord,

@@ -2,8 +2,8 @@
 
 Items are matched by id. "Failing" means applicable and not met (skipped items are not
 applicable, so they neither fail nor get fixed). The previous file is checked against the
-parts of the JSON report schema the comparison reads; anything else is a ConfigError, which
-the plugin turns into a usage error (exit status 4).
+JSON result schema (``schemas/result.schema.json``, the same validator as readiness.yaml);
+anything else is a ConfigError, which the plugin turns into a usage error (exit status 4).
 """
 
 from __future__ import annotations
@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from pytest_readiness.errors import ConfigError
-from pytest_readiness.model import BaselineDiff, Decision, Outcome, Verdict
+from pytest_readiness.model import BaselineDiff, Outcome, Verdict
 from pytest_readiness.reporters.json_report import SCHEMA_VERSION
+from pytest_readiness.schema import result_schema, validate
 
 _FIX = "pass a file written by --readiness-json"
-_DECISIONS = frozenset(d.value for d in Decision)
-_OUTCOMES = frozenset(o.value for o in Outcome)
 
 
 def load_baseline(path: Path) -> dict[str, Any]:
@@ -38,30 +37,16 @@ def load_baseline(path: Path) -> dict[str, Any]:
 
 
 def _check(data: Any, source: str) -> None:
-    if not isinstance(data, dict):
-        raise ConfigError(source, None, "the baseline is not a JSON object", _FIX)
-    version = data.get("schema_version")
-    if version != SCHEMA_VERSION or isinstance(version, bool):
+    """The whole result schema, so that nothing the comparison or a report reads is malformed."""
+    version = data.get("schema_version") if isinstance(data, dict) else None
+    if isinstance(data, dict) and version != SCHEMA_VERSION:
         raise ConfigError(
             source, "schema_version", f"expected {SCHEMA_VERSION}, got {version!r}", _FIX
         )
-    if data.get("decision") not in _DECISIONS:
-        raise ConfigError(source, "decision", f"unknown decision {data.get('decision')!r}", _FIX)
-    score = data.get("score")
-    if not isinstance(score, int) or isinstance(score, bool) or not 0 <= score <= 100:
-        raise ConfigError(source, "score", f"expected an integer 0..100, got {score!r}", _FIX)
-    items = data.get("items")
-    if not isinstance(items, list):
-        raise ConfigError(source, "items", "expected a list of items", _FIX)
-    for index, item in enumerate(items):
-        if (
-            not isinstance(item, dict)
-            or not isinstance(item.get("id"), str)
-            or item.get("outcome") not in _OUTCOMES
-        ):
-            raise ConfigError(
-                source, f"items[{index}]", "expected an object with 'id' and 'outcome'", _FIX
-            )
+    try:
+        validate(data, source=source, schema=result_schema())
+    except ConfigError as exc:
+        raise ConfigError(source, exc.key or None, exc.problem, _FIX) from None
 
 
 def compare(verdict: Verdict, previous: dict[str, Any], source: str) -> BaselineDiff:

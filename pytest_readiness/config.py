@@ -20,9 +20,10 @@ from pytest_readiness.errors import ConfigError
 from pytest_readiness.model import Attestation, Severity, Waiver
 from pytest_readiness.policy import DEFAULT_WEIGHTS, Policy
 from pytest_readiness.redaction import MIN_SECRET_LENGTH
+from pytest_readiness.registry import CONNECTORS
 from pytest_readiness.schema import Interpolated, validate
 
-TARGET_KINDS = ("kubernetes", "postgres", "redis", "nats", "http", "hosts")
+TARGET_KINDS = tuple(CONNECTORS)  # profile keys that hold targets
 DEFAULT_ATTESTATION_DAYS = 90
 
 _VAR = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")

@@ -7,8 +7,6 @@ the check is skipped as not applicable. Unreachable target: the check errors wit
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -16,49 +14,18 @@ import pytest
 from pytest_readiness.config import Profile
 from pytest_readiness.connections import ConnectionPool
 from pytest_readiness.connectors.base import Target
+from pytest_readiness.context import ReadinessContext
 from pytest_readiness.errors import ReadinessError
 from pytest_readiness.evidence import Evidence, EvidenceStore
 from pytest_readiness.redaction import Redactor
+from pytest_readiness.registry import CONNECTORS, by_fixture
 
 SESSION_KEY = pytest.StashKey[Any]()  # the ReadinessSession of a readiness run
 _INERT_STORE = pytest.StashKey[EvidenceStore]()
 _POOL = pytest.StashKey[ConnectionPool]()
 
 #: fixture name -> profile key of its targets
-CONNECTION_FIXTURES = {
-    "k8s_api": "kubernetes",
-    "pg_conn": "postgres",
-    "redis_conn": "redis",
-    "nats_conn": "nats",
-    "http_session": "http",
-    "target_host": "hosts",
-}
-
-_MISSING: Any = object()
-
-
-@dataclass(frozen=True)
-class ReadinessContext:
-    """What a check may know about the run: the profile's name, thresholds and timeout."""
-
-    profile: str
-    thresholds: Mapping[str, Any]
-    timeout: float
-    description: str = ""
-
-    def threshold(self, name: str, default: Any = _MISSING) -> Any:
-        """A threshold from the profile (``thresholds:``), or ``default``; fails clearly if neither."""
-        __tracebackhide__ = True
-        if name in self.thresholds:
-            return self.thresholds[name]
-        if default is _MISSING:
-            known = ", ".join(sorted(self.thresholds)) or "none"
-            pytest.fail(
-                f"threshold {name!r} is not set in profile {self.profile!r} (set: {known}); "
-                f"add it under profiles.{self.profile}.thresholds",
-                pytrace=False,
-            )
-        return default
+CONNECTION_FIXTURES = {c.fixture: kind for kind, c in CONNECTORS.items()}
 
 
 def context_of(profile: Profile) -> ReadinessContext:
@@ -136,32 +103,22 @@ def _connection(request: pytest.FixtureRequest, fixture: str) -> Any:
         pytest.fail(str(exc), pytrace=long_traceback)
 
 
-def _connection_fixture(name: str, doc: str) -> Any:
-    """A session fixture ``name`` handing out the pooled connection of its parametrized target."""
+def _connection_fixture(name: str) -> Any:
+    """The session fixture ``name`` of a registry entry: the pooled connection of its target."""
+    connector = by_fixture(name)
 
     def connection(request: pytest.FixtureRequest) -> Any:
         return _connection(request, name)
 
     connection.__name__ = connection.__qualname__ = name
-    connection.__doc__ = doc
+    connection.__doc__ = connector.fixture_doc
     return pytest.fixture(scope="session", name=name)(connection)
 
 
-k8s_api = _connection_fixture(
-    "k8s_api",
-    "The Kubernetes cluster (live API or rendered manifests) of each ``kubernetes`` target.",
-)
-pg_conn = _connection_fixture(
-    "pg_conn", "A read-only PostgreSQL session (psycopg 3) for each ``postgres`` target."
-)
-redis_conn = _connection_fixture(
-    "redis_conn", "A Redis connection (redis-py) for each ``redis`` target."
-)
-nats_conn = _connection_fixture(
-    "nats_conn",
-    "A synchronous NATS connection (nats-py) with JetStream and monitoring for each ``nats`` target.",
-)
-http_session = _connection_fixture(
-    "http_session", "An HTTP session (requests) bound to each ``http`` target's base URL."
-)
-target_host = _connection_fixture("target_host", "A testinfra host for each ``hosts`` target.")
+# One per registry entry; tests/unit/test_registry.py checks the list and plugin.py's exports.
+k8s_api = _connection_fixture("k8s_api")
+pg_conn = _connection_fixture("pg_conn")
+redis_conn = _connection_fixture("redis_conn")
+nats_conn = _connection_fixture("nats_conn")
+http_session = _connection_fixture("http_session")
+target_host = _connection_fixture("target_host")

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 def pytest_readiness_verdict(verdict: Verdict, config: pytest.Config) -> None:
     """Called once on the controller (or the single process) after the decision is made.
 
-    Runs inside ``pytest_sessionfinish``, before pytest's JUnit writer and pytest-html, so report
-    writers and notifiers can use the final :class:`~pytest_readiness.model.Verdict`.
+    Runs at the end of ``pytest_sessionfinish``, after every other plugin's, before the reports are
+    written; notifiers get the final :class:`~pytest_readiness.model.Verdict` (exit status aside).
     Values in the verdict are already redacted.
     """

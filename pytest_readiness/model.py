@@ -272,10 +272,11 @@ class Scope:
         return not self.narrowed_by and self.selected == self.total
 
     def describe(self) -> str:
+        noun = "item" if self.total == 1 else "items"
         if self.full:
-            return f"full, {self.selected} items"
+            return f"full, {self.selected} {noun}"
         what = ", ".join(self.narrowed_by) if self.narrowed_by else "narrowed"
-        return f"{what}, {self.selected} of {self.total} items"
+        return f"{what}, {self.selected} of {self.total} {noun}"
 
 
 @dataclass(frozen=True)

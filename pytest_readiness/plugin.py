@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from pytest_readiness import hooks, markers
-from pytest_readiness.config import Profile, load_profile
+from pytest_readiness.config import load_profile
 from pytest_readiness.errors import ConfigError, MissingExtra
 from pytest_readiness.fixtures import (
     SESSION_KEY,
@@ -27,7 +27,7 @@ from pytest_readiness.fixtures import (
     redis_conn,
     target_host,
 )
-from pytest_readiness.redaction import Redactor
+from pytest_readiness.redaction import ReportRedactor, redactor_for
 
 __all__ = [
     "evidence",
@@ -98,8 +98,7 @@ def pytest_configure(config: pytest.Config) -> None:
     except (ConfigError, MissingExtra) as exc:
         raise pytest.UsageError(str(exc)) from None
 
-    from pytest_readiness.collector import EvidenceShipper, ReadinessSession
-    from pytest_readiness.report_redaction import ReportRedactor
+    from pytest_readiness.session import ReadinessSession
 
     redactor = redactor_for(profile)
     is_worker = hasattr(config, "workerinput")
@@ -111,38 +110,17 @@ def pytest_configure(config: pytest.Config) -> None:
     if is_worker or not _is_xdist_controller(config):  # where reports are made
         register(ReportRedactor(redactor), "readiness-report-redactor")
     if is_worker:
-        register(EvidenceShipper(session.evidence), "readiness-evidence-shipper")
-    elif getattr(config.option, "xmlpath", None):
-        from pytest_readiness.reporters.junit import JunitIntegration
+        from pytest_readiness.worker import ReportShipper
 
-        register(JunitIntegration(config), "readiness-junit")
+        register(ReportShipper(session), "readiness-report-shipper")
+    elif getattr(config.option, "xmlpath", None):
+        from pytest_readiness.junit_plugin import JunitNodeTagger
+
+        register(JunitNodeTagger(config), "readiness-junit")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     parametrize_targets(metafunc)
-
-
-_SECRET_KEYS = ("password", "token", "secret", "authorization", "api-key", "apikey", "cookie")
-
-
-def redactor_for(profile: Profile) -> Redactor:
-    """Secrets known before anything connects: ${ENV} values, passwords in target URLs/DSNs,
-    and credential-like settings and headers (connectors add what they learn later)."""
-    redactor = Redactor(profile.secrets)
-    for targets in profile.targets.values():
-        for target in targets:
-            for key, value in target.settings.items():
-                if not isinstance(value, str):
-                    if key == "headers" and isinstance(value, dict):
-                        for name, header in value.items():
-                            if any(word in name.lower() for word in _SECRET_KEYS):
-                                redactor.add(str(header))
-                    continue
-                if "://" in value or "password=" in value:
-                    redactor.add_from_url(value)
-                if key in ("password", "token"):
-                    redactor.add(value)
-    return redactor
 
 
 def _load_baseline(config: pytest.Config) -> tuple[str, dict[str, Any]] | None:

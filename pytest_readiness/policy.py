@@ -119,10 +119,19 @@ def evaluate(
     )
 
 
-def exit_status(decision: Decision, pytest_status: int, policy: Policy) -> int:
-    """The process exit status: pytest's 2-6 are never lowered; its 1 only for GO (or DELAY by policy)."""
+def exit_status(
+    decision: Decision, pytest_status: int, policy: Policy, reports_failed: bool = False
+) -> int:
+    """The one rule for the process exit status (the session applies nothing else).
+
+    pytest's 2-6 are never lowered. A report that could not be written is 4: a CI job must not
+    pass without its reports. Otherwise 0 only for GO (or DELAY when the policy says so), and 1
+    for every other decision, also when pytest itself saw no failure (NO DATA, INCOMPLETE).
+    """
     if pytest_status not in (0, 1):
         return pytest_status
+    if reports_failed:
+        return 4
     if decision is Decision.GO:
         return 0
     if decision is Decision.DELAY and policy.delay_exit_zero:

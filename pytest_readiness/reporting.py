@@ -1,46 +1,58 @@
-"""From the decision to files: redact once, then hand the verdict to each report writer.
+"""From the decision to files, and the one place that settles the exit status.
 
-Writers are looked up lazily by option so a run pays only for the reports it asks for.
+Every report states the status the process really ends with. The status depends on whether
+the reports could be written, so: render and write every report with the status the decision
+implies; if any report fails, the status becomes 4 and the reports that were written are
+written again with it. The GitHub step summary is appended once, last, with the final status.
+Each writer runs isolated: one failing report is one problem line, never the end of the others.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
-from dataclasses import replace
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pytest_readiness.errors import ReadinessError
-from pytest_readiness.model import EvidenceRecord, ItemResult, Verdict
-from pytest_readiness.redaction import Redactor
+from pytest_readiness.files import write_atomic
+from pytest_readiness.model import Verdict
+from pytest_readiness.policy import Policy, exit_status
 
-#: option dest -> "module:function" writing (verdict, path, config)
-REPORT_WRITERS: dict[str, str] = {
-    "readiness_json": "pytest_readiness.reporters.json_report:write",
-    "readiness_html": "pytest_readiness.reporters.html:write",
-    "readiness_md": "pytest_readiness.reporters.markdown:write",
+#: option dest -> module with ``render(verdict) -> str``
+REPORT_RENDERERS: dict[str, str] = {
+    "readiness_json": "pytest_readiness.reporters.json_report",
+    "readiness_html": "pytest_readiness.reporters.html",
+    "readiness_md": "pytest_readiness.reporters.markdown",
 }
 
 
-def write_reports(verdict: Verdict, config: pytest.Config) -> list[str]:
-    """Write every report asked for; return one problem line per report that could not be written."""
-    import importlib
+@dataclass(frozen=True)
+class Report:
+    """One report file the run was asked for."""
 
-    problems = []
-    for dest, target in REPORT_WRITERS.items():
-        path = config.getoption(dest, None)
-        if not path:
-            continue
-        module_name, func = target.split(":")
-        writer = getattr(importlib.import_module(module_name), func)
-        option = "--" + dest.replace("_", "-")
-        try:
-            writer(verdict, path, config)
-        except OSError as exc:
-            problems.append(f"cannot write {option}={path}: {exc.strerror or exc}; check the path")
-        except ReadinessError as exc:  # e.g. the extra a report needs is missing
-            problems.append(f"cannot write {option}={path}: {exc}")
+    where: str  # the option as the user gave it, for messages: ``--readiness-json=r.json``
+    path: Path
+    render: Callable[[Verdict], str]
+
+
+def publish(
+    verdict: Verdict, config: pytest.Config, policy: Policy, pytest_status: int
+) -> tuple[Verdict, list[str]]:
+    """Settle the exit status, write every report with it; return the final verdict and problems."""
+    verdict = replace(verdict, exit_status=exit_status(verdict.decision, pytest_status, policy))
+    reports, problems = requested_reports(config)
+    written = _write(reports, verdict, problems)
+    if problems:
+        final = exit_status(verdict.decision, pytest_status, policy, reports_failed=True)
+        if final != verdict.exit_status:
+            verdict = replace(verdict, exit_status=final)
+            _write(written, verdict, problems)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:  # GitHub Actions: every readiness run leaves its verdict in the job summary
         from pytest_readiness.reporters.markdown import append_step_summary
@@ -51,30 +63,65 @@ def write_reports(verdict: Verdict, config: pytest.Config) -> list[str]:
             problems.append(
                 f"cannot append to $GITHUB_STEP_SUMMARY={summary}: {exc.strerror or exc}"
             )
-    return problems
+    return verdict, problems
 
 
-def redact_verdict(verdict: Verdict, redactor: Redactor) -> Verdict:
-    """Mask secrets in everything free-form a check produced: messages and evidence."""
-    if not redactor.secrets:
-        return verdict
-    items = tuple(_redact_item(item, redactor) for item in verdict.items)
-    reasons = tuple(redactor.redact(r) for r in verdict.reasons)
-    return replace(verdict, items=items, reasons=reasons)
+def requested_reports(config: pytest.Config) -> tuple[list[Report], list[str]]:
+    """The reports this run asked for (JUnit: the file pytest's junitxml wrote, enriched)."""
+    reports: list[Report] = []
+    problems: list[str] = []
+    for dest, module_name in REPORT_RENDERERS.items():
+        path = config.getoption(dest, None)
+        if path:
+            where = "--" + dest.replace("_", "-") + f"={path}"
+            render = _lazy_render(module_name)
+            reports.append(Report(where, Path(config.invocation_params.dir, path), render))
+    xmlpath = getattr(config.option, "xmlpath", None)
+    if xmlpath:
+        junit = _junit_report(config, Path(os.path.abspath(xmlpath)), problems)
+        if junit is not None:
+            reports.append(junit)
+    return reports, problems
 
 
-def _redact_item(item: ItemResult, redactor: Redactor) -> ItemResult:
-    evidence = tuple(
-        EvidenceRecord(
-            label=redactor.redact(e.label) if e.label else e.label,
-            observed=redactor.redact_value(e.observed),
-            expected=redactor.redact_value(e.expected),
-            details=_as_dict(redactor.redact_value(e.details)),
-        )
-        for e in item.evidence
+def _lazy_render(module_name: str) -> Callable[[Verdict], str]:
+    def render(verdict: Verdict) -> str:
+        module: Any = importlib.import_module(module_name)
+        return str(module.render(verdict))
+
+    return render
+
+
+def _junit_report(config: pytest.Config, path: Path, problems: list[str]) -> Report | None:
+    """pytest's junitxml has written ``path`` by now; keep its text and add ours to it."""
+    from pytest_readiness.reporters import junit
+
+    try:
+        pristine = path.read_text(encoding="utf-8")
+        ET.fromstring(pristine)
+    except (OSError, ET.ParseError) as exc:
+        problems.append(f"cannot add the decision to --junitxml={path}: {exc}")
+        return None
+    family = str(config.getini("junit_family"))
+    return Report(
+        f"--junitxml={config.option.xmlpath}",
+        path,
+        lambda verdict: junit.enrich_text(pristine, verdict, family),
     )
-    return replace(item, message=redactor.redact(item.message), evidence=evidence)
 
 
-def _as_dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
+def _write(reports: list[Report], verdict: Verdict, problems: list[str]) -> list[Report]:
+    written = []
+    for report in reports:
+        where = report.where
+        try:
+            write_atomic(report.path, report.render(verdict))
+        except OSError as exc:
+            problems.append(f"cannot write {where}: {exc.strerror or exc}; check the path")
+        except ReadinessError as exc:  # e.g. the extra a report needs is missing
+            problems.append(f"cannot write {where}: {exc}")
+        except Exception as exc:  # a renderer bug must not take the other reports down
+            problems.append(f"cannot write {where}: {type(exc).__name__}: {exc}")
+        else:
+            written.append(report)
+    return written

@@ -1,8 +1,9 @@
-"""Validate readiness.yaml against the JSON Schema shipped in the package.
+"""Validate readiness.yaml and result files against the JSON Schemas shipped in the package.
 
-A small validator for the keywords our schema uses (type, properties, additionalProperties,
-required, items, enum, minimum/maximum/exclusiveMinimum, minLength, minProperties, pattern,
-format: date, $ref, anyOf). It keeps the core free of a jsonschema dependency and gives the
+A small validator for the keywords our schemas use (type, also as a list, properties,
+additionalProperties, required, items, enum, const, minimum/maximum/exclusiveMinimum,
+minLength, minProperties, pattern, format: date, $ref, anyOf), for readiness.yaml and for
+result files read back as a baseline. It keeps the core free of a jsonschema dependency and gives the
 one-line, key-naming messages the run needs; the tests check it agrees with jsonschema.
 
 ``lenient=True`` accepts any string holding ``${...}`` where a scalar is expected: values are
@@ -43,9 +44,20 @@ class Interpolated(str):
     """A string produced by ``${...}``: numbers may be coerced from it, and it is never echoed."""
 
 
-def validate(instance: Any, *, source: str, lenient: bool = False) -> Any:
-    """Return the instance (numbers/booleans coerced from interpolated strings) or raise ConfigError."""
-    root = readiness_schema()
+@cache
+def result_schema() -> dict[str, Any]:
+    """The schema of ``--readiness-json`` results (also what a baseline file must satisfy)."""
+    text = resources.files("pytest_readiness").joinpath("schemas/result.schema.json").read_text()
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def validate(
+    instance: Any, *, source: str, lenient: bool = False, schema: dict[str, Any] | None = None
+) -> Any:
+    """Return the instance (numbers/booleans coerced from interpolated strings) or raise
+    ConfigError. ``schema`` defaults to the readiness.yaml schema."""
+    root = readiness_schema() if schema is None else schema
     return _check(instance, root, root, source, "", lenient)
 
 
@@ -55,8 +67,15 @@ def _check(
     if "$ref" in schema:
         name = schema["$ref"].rsplit("/", 1)[-1]
         return _check(value, root["$defs"][name], root, source, path, lenient)
+    if isinstance(schema.get("type"), list):  # ["string", "null"]: one option per type
+        options = [dict(schema, type=name) for name in schema["type"]]
+        return _any_of(value, {"anyOf": options}, root, source, path, lenient)
     if "anyOf" in schema:
         return _any_of(value, schema, root, source, path, lenient)
+    if "const" in schema and value != schema["const"]:
+        raise ConfigError(
+            source, path, f"{_show(value)} is not allowed", f"use {_show(schema['const'])}"
+        )
     if "enum" in schema:
         if value not in schema["enum"]:
             if lenient and _is_placeholder(value):

@@ -9,6 +9,8 @@ never a password.
 
 from __future__ import annotations
 
+import socket
+import ssl
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,6 +20,15 @@ from pytest_readiness.errors import AuthFailed, ConnectorError, TimedOut, Unreac
 from pytest_readiness.redaction import Redactor
 
 DEFAULT_TIMEOUT = 5.0
+
+#: Timeout exceptions of requests and urllib3, recognised by name so neither must be imported.
+_TIMEOUT_TYPES = {
+    "ReadTimeout",
+    "ConnectTimeout",
+    "Timeout",
+    "ReadTimeoutError",
+    "ConnectTimeoutError",
+}
 
 
 @dataclass(frozen=True)
@@ -81,3 +92,45 @@ def fail(
 ) -> ConnectorError:
     """Build a connector error with the standard message, for drivers' own exception types."""
     return kind(redactor.redact(f"Cannot {action} {target}: {cause} (timeout {target.timeout:g}s)"))
+
+
+def describe_error(exc: BaseException) -> tuple[type[ConnectorError], str]:
+    """Classify a network exception (requests, urllib3, ssl, socket) as (error type, cause).
+
+    The cause is a short phrase for the standard message; the caller redacts it.
+    """
+    chain = list(_chain(exc))
+    for err in chain:
+        if isinstance(err, ssl.SSLCertVerificationError):
+            return Unreachable, f"TLS certificate verify failed: {err.verify_message or err}"
+    for err in chain:
+        if isinstance(err, ConnectionRefusedError):
+            return Unreachable, "connection refused"
+        if isinstance(err, socket.gaierror):
+            return Unreachable, f"cannot resolve the host name ({err.strerror or err})"
+        if isinstance(err, TimeoutError) or type(err).__name__ in _TIMEOUT_TYPES:
+            return TimedOut, "timed out"
+    for err in chain:
+        if isinstance(err, ssl.SSLError):
+            return Unreachable, f"TLS handshake failed: {err.reason or err}"
+    root = chain[-1]
+    text = " ".join(str(root).split()) or type(root).__name__
+    return Unreachable, text if len(text) <= 200 else text[:197] + "..."
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """The exception and what it wraps (args, urllib3 ``reason``, cause, context), outer first."""
+    seen: set[int] = set()
+    stack = [exc]
+    while stack:
+        err = stack.pop(0)
+        if id(err) in seen:
+            continue
+        seen.add(id(err))
+        yield err
+        inner = [a for a in err.args if isinstance(a, BaseException)]
+        reason = getattr(err, "reason", None)
+        if isinstance(reason, BaseException):
+            inner.append(reason)
+        inner += [e for e in (err.__cause__, err.__context__) if e is not None]
+        stack[:0] = inner

@@ -1,12 +1,7 @@
 """Hosts inspected through testinfra: local, ssh, docker, kubectl (any testinfra backend).
 
-Profile settings of a ``hosts`` target::
-
-    hosts:
-      - name: web-1
-        spec: ssh://deploy@web-1.example.com?ssh_identity_file=~/.ssh/ci   # testinfra host spec
-        sudo: false                                                        # optional
-        sudo_user: postgres                                                # optional
+Its settings are declared in :mod:`~pytest_readiness.registry` (``spec``
+is a testinfra host spec).
 
 ``connect()`` runs ``true`` on the host once. The ssh and paramiko backends get the target's
 timeout as their connect timeout (and ssh runs with ``BatchMode=yes``, so it never prompts);

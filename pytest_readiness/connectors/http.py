@@ -1,24 +1,15 @@
 """HTTP(S) targets: one ``requests.Session`` per target, a latency probe and TLS facts.
 
-Profile settings of an ``http`` target::
+Its settings are declared in :mod:`~pytest_readiness.registry`.
 
-    http:
-      - name: api
-        base_url: https://api.example.com       # required; a password in it is a secret
-        headers: {Authorization: "Bearer ${API_TOKEN}"}   # optional, sent on every request
-        verify: true                             # or a CA bundle path; false skips verification
-        health_path: /healthz                    # GET at connect; default: the base URL
-
-``connect()`` sends that one GET, so an unreachable target fails once, at connect. Every request
-of the facade carries the target's timeout.
+``connect()`` GETs ``health_path`` (default: the base URL) once, so an unreachable target fails
+once, at connect. Every request of the facade carries the target's timeout.
 """
 
 from __future__ import annotations
 
 import math
 import os
-import socket
-import ssl
 import time
 import warnings
 from collections.abc import Iterator, Mapping
@@ -26,47 +17,25 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
-from pytest_readiness.connectors.base import Target, fail
+from pytest_readiness.connectors.base import Target, describe_error, fail
 from pytest_readiness.errors import (
     AuthFailed,
     ConfigError,
-    ConnectorError,
     MissingExtra,
-    TimedOut,
-    Unreachable,
 )
-from pytest_readiness.redaction import Redactor
+from pytest_readiness.redaction import Redactor, is_secret_name
 
 if TYPE_CHECKING:
     import requests
 
     from pytest_readiness.connectors.tls import TlsFacts
 
-__all__ = ["HttpSession", "LatencyResult", "connect", "describe_error"]
+__all__ = ["HttpSession", "LatencyResult", "connect"]
 
 #: Upper bound of ``latency(concurrency=...)``; also the connection pool size per host.
 MAX_CONCURRENCY = 32
-
-_SENSITIVE_NAMES = (
-    "auth",
-    "token",
-    "key",
-    "secret",
-    "cookie",
-    "password",
-    "session",
-    "signature",
-    "credential",
-)
-_TIMEOUT_TYPES = {
-    "ReadTimeout",
-    "ConnectTimeout",
-    "Timeout",
-    "ReadTimeoutError",
-    "ConnectTimeoutError",
-}
 
 
 @dataclass(frozen=True)
@@ -237,13 +206,13 @@ def connect(target: Target, redactor: Redactor) -> HttpSession:
             "expected an http:// or https:// URL",
             "set base_url in the profile",
         )
-    _register_url_secrets(redactor, base_url)
+    redactor.add_from_url(base_url)
     headers = settings.get("headers") or {}
     if not isinstance(headers, Mapping):
         raise ConfigError(str(target), "headers", "expected a mapping of header names to values")
     for name, value in headers.items():
-        if any(word in str(name).lower() for word in _SENSITIVE_NAMES):
-            _register_header_secret(redactor, str(value))
+        if is_secret_name(str(name)):
+            redactor.add_credential(str(value))
     verify = settings.get("verify", True)
     if not isinstance(verify, bool | str):
         raise ConfigError(
@@ -279,48 +248,6 @@ def connect(target: Target, redactor: Redactor) -> HttpSession:
     return http
 
 
-def describe_error(exc: BaseException) -> tuple[type[ConnectorError], str]:
-    """Classify a network exception (requests, urllib3, ssl, socket) as (error type, cause).
-
-    The cause is a short phrase for the standard message; the caller redacts it.
-    """
-    chain = list(_chain(exc))
-    for err in chain:
-        if isinstance(err, ssl.SSLCertVerificationError):
-            return Unreachable, f"TLS certificate verify failed: {err.verify_message or err}"
-    for err in chain:
-        if isinstance(err, ConnectionRefusedError):
-            return Unreachable, "connection refused"
-        if isinstance(err, socket.gaierror):
-            return Unreachable, f"cannot resolve the host name ({err.strerror or err})"
-        if isinstance(err, TimeoutError) or type(err).__name__ in _TIMEOUT_TYPES:
-            return TimedOut, "timed out"
-    for err in chain:
-        if isinstance(err, ssl.SSLError):
-            return Unreachable, f"TLS handshake failed: {err.reason or err}"
-    root = chain[-1]
-    text = " ".join(str(root).split()) or type(root).__name__
-    return Unreachable, text if len(text) <= 200 else text[:197] + "..."
-
-
-def _chain(exc: BaseException) -> Iterator[BaseException]:
-    """The exception and what it wraps (args, urllib3 ``reason``, cause, context), outer first."""
-    seen: set[int] = set()
-    stack = [exc]
-    while stack:
-        err = stack.pop(0)
-        if id(err) in seen:
-            continue
-        seen.add(id(err))
-        yield err
-        inner = [a for a in err.args if isinstance(a, BaseException)]
-        reason = getattr(err, "reason", None)
-        if isinstance(reason, BaseException):
-            inner.append(reason)
-        inner += [e for e in (err.__cause__, err.__context__) if e is not None]
-        stack[:0] = inner
-
-
 def _percentile(sorted_ms: list[float], pct: int) -> float | None:
     if not sorted_ms:
         return None
@@ -338,17 +265,3 @@ def _cafile(verify: bool | str | None) -> str | None:
 
     env = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
     return env or DEFAULT_CA_BUNDLE_PATH
-
-
-def _register_url_secrets(redactor: Redactor, url: str) -> None:
-    redactor.add_from_url(url)
-    for key, value in parse_qsl(urlsplit(url).query):
-        if any(word in key.lower() for word in _SENSITIVE_NAMES):
-            redactor.add(value)
-
-
-def _register_header_secret(redactor: Redactor, value: str) -> None:
-    redactor.add(value)
-    _scheme, _, credential = value.partition(" ")
-    if credential.strip():
-        redactor.add(credential.strip())

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 import yaml
 
 from pytest_readiness.connectors.base import Target
-from pytest_readiness.connectors.kubernetes import (
+from pytest_readiness.connectors.k8s_cluster import (
     RESOURCES,
     KubernetesCluster,
     Object,

@@ -1,14 +1,8 @@
 """Kubernetes targets behind one facade, live (an API server) or offline (rendered manifests).
 
-Profile settings of a ``kubernetes`` target::
-
-    kubernetes:
-      - name: prod
-        kubeconfig: ~/.kube/prod.yaml     # optional; with neither kubeconfig nor context,
-        context: prod-admin               # in-cluster config when KUBERNETES_SERVICE_HOST is set,
-        namespaces: [shop, payments]      # else the default kubeconfig. Default: all namespaces
-      - name: ci
-        manifests: [build/rendered/*.yaml]   # offline: `helm template` / `kustomize build` output
+A target with ``manifests`` is read offline (:mod:`~pytest_readiness.connectors.k8s_offline`);
+any other reaches an API server through its kubeconfig, or the pod's service account
+(``in_cluster``). Its settings are declared in :mod:`~pytest_readiness.registry`.
 
 Both backends return plain dicts in the API's JSON form (camelCase keys, ``apiVersion`` and
 ``kind`` on every object), sorted by namespace and name, so checks do not care which one runs.
@@ -19,140 +13,20 @@ from __future__ import annotations
 
 import json
 import os
-from abc import ABC, abstractmethod
-from dataclasses import dataclass
 from typing import Any
 
-from pytest_readiness.connectors.base import Target, fail
-from pytest_readiness.connectors.http import describe_error
+from pytest_readiness.connectors.base import Target, describe_error, fail
+from pytest_readiness.connectors.k8s_cluster import (
+    RESOURCES,
+    KubernetesCluster,
+    Object,
+    Resource,
+    order,
+)
 from pytest_readiness.errors import AuthFailed, ConfigError, ConnectorError, MissingExtra
 from pytest_readiness.redaction import Redactor
 
 __all__ = ["RESOURCES", "KubernetesCluster", "LiveCluster", "Resource", "connect"]
-
-Object = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Resource:
-    """A kind of object: API group, versions in order of preference, plural, scope."""
-
-    group: str
-    versions: tuple[str, ...]
-    plural: str
-    kind: str = ""
-    namespaced: bool | None = None  # None: not known up front (custom resources)
-
-
-RESOURCES: dict[str, Resource] = {
-    r.plural: r
-    for r in (
-        Resource("apps", ("v1",), "deployments", "Deployment", True),
-        Resource("apps", ("v1",), "statefulsets", "StatefulSet", True),
-        Resource("apps", ("v1",), "daemonsets", "DaemonSet", True),
-        Resource("", ("v1",), "pods", "Pod", True),
-        Resource("", ("v1",), "services", "Service", True),
-        Resource("", ("v1",), "serviceaccounts", "ServiceAccount", True),
-        Resource("", ("v1",), "resourcequotas", "ResourceQuota", True),
-        Resource("", ("v1",), "limitranges", "LimitRange", True),
-        Resource("networking.k8s.io", ("v1",), "networkpolicies", "NetworkPolicy", True),
-        Resource("policy", ("v1", "v1beta1"), "poddisruptionbudgets", "PodDisruptionBudget", True),
-        Resource(
-            "autoscaling",
-            ("v2", "v2beta2", "v1"),
-            "horizontalpodautoscalers",
-            "HorizontalPodAutoscaler",
-            True,
-        ),
-        Resource("rbac.authorization.k8s.io", ("v1",), "roles", "Role", True),
-        Resource("rbac.authorization.k8s.io", ("v1",), "rolebindings", "RoleBinding", True),
-        Resource("rbac.authorization.k8s.io", ("v1",), "clusterroles", "ClusterRole", False),
-        Resource(
-            "rbac.authorization.k8s.io", ("v1",), "clusterrolebindings", "ClusterRoleBinding", False
-        ),
-    )
-}
-
-
-class KubernetesCluster(ABC):
-    """What checks use; ``is_live`` tells an API server from manifests, nothing else should.
-
-    Namespaced kinds are limited to ``namespace_scope`` (None: every namespace).
-    """
-
-    is_live: bool
-    client: Any
-
-    def __init__(self, target: Target, namespace_scope: tuple[str, ...] | None) -> None:
-        self.target = target
-        self.namespace_scope = namespace_scope
-
-    @abstractmethod
-    def objects(self, resource: Resource) -> list[Object]:
-        """Every object of ``resource`` in scope, sorted by (namespace, name)."""
-
-    @abstractmethod
-    def server_version(self) -> Object | None:
-        """The API server's ``/version`` document; None offline."""
-
-    @abstractmethod
-    def close(self) -> None:
-        """Release the connection."""
-
-    def deployments(self) -> list[Object]:
-        return self.objects(RESOURCES["deployments"])
-
-    def statefulsets(self) -> list[Object]:
-        return self.objects(RESOURCES["statefulsets"])
-
-    def daemonsets(self) -> list[Object]:
-        return self.objects(RESOURCES["daemonsets"])
-
-    def pods(self) -> list[Object]:
-        return self.objects(RESOURCES["pods"])
-
-    def services(self) -> list[Object]:
-        return self.objects(RESOURCES["services"])
-
-    def service_accounts(self) -> list[Object]:
-        return self.objects(RESOURCES["serviceaccounts"])
-
-    def network_policies(self) -> list[Object]:
-        return self.objects(RESOURCES["networkpolicies"])
-
-    def resource_quotas(self) -> list[Object]:
-        return self.objects(RESOURCES["resourcequotas"])
-
-    def limit_ranges(self) -> list[Object]:
-        return self.objects(RESOURCES["limitranges"])
-
-    def pod_disruption_budgets(self) -> list[Object]:
-        """policy/v1, or policy/v1beta1 on servers older than 1.21."""
-        return self.objects(RESOURCES["poddisruptionbudgets"])
-
-    def horizontal_pod_autoscalers(self) -> list[Object]:
-        """autoscaling/v2, else v2beta2, else v1 (whose spec has no ``metrics``)."""
-        return self.objects(RESOURCES["horizontalpodautoscalers"])
-
-    def roles(self) -> list[Object]:
-        return self.objects(RESOURCES["roles"])
-
-    def role_bindings(self) -> list[Object]:
-        return self.objects(RESOURCES["rolebindings"])
-
-    def cluster_roles(self) -> list[Object]:
-        return self.objects(RESOURCES["clusterroles"])
-
-    def cluster_role_bindings(self) -> list[Object]:
-        return self.objects(RESOURCES["clusterrolebindings"])
-
-    def custom_objects(self, group: str, version: str, plural: str) -> list[Object]:
-        """Objects of a custom resource, e.g. ``("cert-manager.io", "v1", "certificates")``.
-
-        An API group or resource the cluster does not serve yields ``[]``, as does an offline
-        target whose manifests hold none (offline, any version of the group matches).
-        """
-        return self.objects(Resource(group, (version,), plural))
 
 
 class LiveCluster(KubernetesCluster):
@@ -275,8 +149,7 @@ class LiveCluster(KubernetesCluster):
     def _register_credentials(self) -> None:
         config = self.client.configuration
         for name, value in dict(config.api_key).items():
-            self._redactor.add(str(value))
-            self._redactor.add(str(value).partition(" ")[2].strip() or None)
+            self._redactor.add_credential(str(value))
             prefix = config.api_key_prefix.get(name)
             if prefix:
                 self._redactor.add(f"{prefix} {value}")
@@ -284,22 +157,16 @@ class LiveCluster(KubernetesCluster):
         self._redactor.add_from_url(config.host)
 
 
-def order(obj: Object) -> tuple[str, str]:
-    """Sort key of objects: namespace, then name (the API server's own listing order)."""
-    meta = obj.get("metadata") or {}
-    return str(meta.get("namespace") or ""), str(meta.get("name") or "")
-
-
 def connect(target: Target, redactor: Redactor) -> KubernetesCluster:
     """A live cluster (after one /version and one discovery call) or the offline manifests."""
     settings = target.settings
     scope = _namespace_scope(target)
     if settings.get("manifests") is not None:
-        if settings.get("kubeconfig") or settings.get("context"):
+        if settings.get("kubeconfig") or settings.get("context") or settings.get("in_cluster"):
             raise ConfigError(
                 str(target),
                 "manifests",
-                "cannot be combined with kubeconfig or context",
+                "cannot be combined with kubeconfig, context or in_cluster",
                 "use one target for the manifests and one for the cluster",
             )
         from pytest_readiness.connectors.k8s_offline import load
@@ -336,8 +203,20 @@ def _client(target: Target, redactor: Redactor) -> Any:
     configuration = client.Configuration()
     configuration.retries = False  # one attempt per call: the timeout is the whole budget
     kubeconfig, context = target.settings.get("kubeconfig"), target.settings.get("context")
+    in_cluster = target.settings.get("in_cluster")
+    if in_cluster and (kubeconfig or context):
+        raise ConfigError(
+            str(target),
+            "in_cluster",
+            "cannot be combined with kubeconfig or context",
+            "remove in_cluster, or kubeconfig and context",
+        )
+    if in_cluster is None:  # automatic: in a pod, unless the profile names a kubeconfig
+        in_cluster = (
+            not kubeconfig and not context and bool(os.environ.get("KUBERNETES_SERVICE_HOST"))
+        )
     try:
-        if not kubeconfig and not context and os.environ.get("KUBERNETES_SERVICE_HOST"):
+        if in_cluster:
             config.load_incluster_config(  # type: ignore[no-untyped-call]
                 client_configuration=configuration
             )
@@ -352,10 +231,15 @@ def _client(target: Target, redactor: Redactor) -> Any:
                 client_configuration=configuration,
             )
     except ConfigException as exc:
-        raise ConnectorError(
-            redactor.redact(
-                f"Cannot load the kubeconfig of {target}: {exc}; check its kubeconfig and context "
-                "settings"
+        what, fix = (
+            (
+                "the in-cluster config",
+                "run it in a pod with a service account or set in_cluster: false",
             )
+            if in_cluster
+            else ("the kubeconfig", "check its kubeconfig and context settings")
+        )
+        raise ConnectorError(
+            redactor.redact(f"Cannot load {what} of {target}: {exc}; {fix}")
         ) from None
     return client.ApiClient(configuration)

@@ -1,8 +1,7 @@
 """NATS through nats-py (client protocol, JetStream) and the HTTP monitoring endpoint.
 
-Settings of a ``nats`` target: ``servers`` (a URL or a list), credentials as ``user`` and
-``password``, ``token`` or ``creds`` (a ``.creds`` file; needs ``nkeys``), ``tls`` (``true`` or
-``{ca, cert, key}`` paths) and ``monitor`` (``http://host:8222``, for :meth:`~NatsConnection.monitor`).
+Its settings are declared in :mod:`~pytest_readiness.registry`; ``monitor``
+(``http://host:8222``) is what :meth:`~NatsConnection.monitor` queries.
 
 nats-py is asyncio-only; the facade is synchronous. Each connection runs its own event loop in
 a daemon thread and every call waits at most the target's timeout, so no asyncio reaches the
@@ -52,8 +51,8 @@ def connect(target: Target, redactor: Redactor) -> NatsConnection:
         raise ConfigError(str(target), "servers", "a nats:// URL or a list of them is required")
     for url in (*servers, settings.get("monitor")):
         redactor.add_from_url(url)
-    for key in ("password", "token"):
-        redactor.add(_str(settings.get(key)))
+    redactor.add(_str(settings.get("password")))
+    redactor.add(_str(settings.get("token")))
 
     from nats.aio.client import Client
 

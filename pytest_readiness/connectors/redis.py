@@ -1,13 +1,6 @@
 """Redis through redis-py: one eager PING, no retries, every socket call bounded.
 
-Profile settings of a ``redis`` target:
-
-``url``
-    ``redis://[user:password@]host:6379/0`` or ``rediss://...`` for TLS.
-``password``, ``username``
-    Optional, when the credentials are not in the URL.
-``ca``, ``verify``
-    For ``rediss://``: a CA bundle to trust, or ``verify: false`` to skip certificate checks.
+Its settings are declared in :mod:`~pytest_readiness.registry`.
 
 Replies are decoded to ``str``, also on ``.client``. Commands that a hardened server refuses
 (``CONFIG`` renamed away or denied by ACL) are reported by :meth:`RedisConnection.config_get`
@@ -37,6 +30,9 @@ _PERSISTENCE_FLAGS = (
     "loading", "async_loading", "aof_enabled", "aof_rewrite_in_progress",
     "aof_rewrite_scheduled", "rdb_bgsave_in_progress", "module_fork_in_progress",
 )  # fmt: skip
+
+#: Queueing refusals that are about permission (others, like OOM, are not).
+_DENIED = re.compile(r"^(ERR )?unknown command|enable-[a-z-]+ option", re.IGNORECASE)
 
 _ERRNO_TEXT = re.compile(r"^Error \d+ connecting to (?P<where>\S+?)\.? (?P<what>.+?)\.?$")
 
@@ -152,6 +148,145 @@ class RedisConnection:
             self.config_get("maxmemory")
         return self._config_unavailable
 
+    def uses_tls(self) -> bool:
+        """True when this connection is TLS-encrypted (a ``rediss://`` URL)."""
+        import redis
+
+        return issubclass(self.client.connection_pool.connection_class, redis.SSLConnection)
+
+    def address(self) -> str:
+        """``host:port`` this connection talks to."""
+        kwargs = self.client.connection_pool.connection_kwargs
+        return f"{kwargs.get('host')}:{kwargs.get('port')}"
+
+    def unauthenticated_ping(self) -> str:
+        """PING from a fresh connection to the same address without credentials.
+
+        Returns ``"PONG"`` when the server answers anyone, otherwise the refusal (``NOAUTH
+        ...``, ``NOPERM ...``); connection failures raise like every other call.
+        """
+        import redis
+
+        kwargs = self.client.connection_pool.connection_kwargs
+        bare = self._bare_client(str(kwargs.get("host")), int(kwargs.get("port") or 6379))
+        try:
+            return "PONG" if self._call(bare.ping) else "no PONG"
+        except (redis.exceptions.AuthenticationError, redis.exceptions.ResponseError) as exc:
+            return _cause(exc)
+        except ConnectorError as exc:
+            if isinstance(exc, AuthFailed):
+                return str(exc)
+            raise
+        finally:
+            bare.close()
+
+    def command_allowed(self, *command: str) -> tuple[bool, str]:
+        """Whether this user may run ``command`` (e.g. ``"FLUSHALL"``), without running it.
+
+        Queues the command inside ``MULTI`` and discards it: when queueing, the server refuses
+        commands the ACL denies, renamed-away ones and protected ones (``DEBUG`` without
+        ``enable-debug-command``), and a discarded transaction never runs. When queueing says
+        nothing about permission (``MULTI`` denied, or refused for memory), asks
+        ``ACL DRYRUN``, which knows ACLs only. Returns ``(allowed, the server's word)``.
+        """
+        import redis
+
+        verdict = self._queue_probe(command)
+        if verdict is not None:
+            return verdict
+        user = str(self._call(lambda: _command(self.client, "ACL", "WHOAMI")))
+        try:
+            reply = self._call(lambda: _command(self.client, "ACL", "DRYRUN", user, *command))
+        except redis.exceptions.ResponseError as exc:  # unknown (renamed) command
+            return False, f"ACL DRYRUN: {_cause(exc)}"
+        return str(reply) == "OK", f"ACL DRYRUN: {reply}"
+
+    def cluster_info(self) -> dict[str, str]:
+        """CLUSTER INFO as a dict (``cluster_state``, ``cluster_slots_ok``, ...); raises the
+        server's error when cluster mode is off."""
+        reply = self._call(lambda: _command(self.client, "CLUSTER", "INFO"))
+        if isinstance(reply, dict):
+            return {str(key): str(value) for key, value in reply.items()}
+        pairs = (line.split(":", 1) for line in str(reply).splitlines() if ":" in line)
+        return {key.strip(): value.strip() for key, value in pairs}
+
+    def sentinel(self, address: str, master: str) -> dict[str, Any]:
+        """What the Sentinel at ``host:port`` says about ``master``: its ``SENTINEL MASTER``
+        fields (``flags``, ``quorum``, ``num-other-sentinels``, ``ip``, ``port``...) plus
+        ``ckquorum`` (``SENTINEL CKQUORUM``'s reply or refusal)."""
+        import redis
+
+        host, _, port = address.rpartition(":")
+        sentinel = self._bare_client(host or address, int(port or 26379), tls=False)
+        try:
+            state = dict(self._call(lambda: _command(sentinel, "SENTINEL", "MASTER", master)))
+            try:
+                state["ckquorum"] = str(
+                    self._call(lambda: _command(sentinel, "SENTINEL", "CKQUORUM", master))
+                )
+            except redis.exceptions.ResponseError as exc:
+                state["ckquorum"] = _cause(exc)
+        finally:
+            sentinel.close()
+        return {str(key): value for key, value in state.items()}
+
+    def _bare_client(self, host: str, port: int, *, tls: bool | None = None) -> redis.Redis:
+        """A client for ``host:port`` with this target's timeouts and TLS, no credentials."""
+        import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
+        kwargs = self.client.connection_pool.connection_kwargs
+        use_tls = self.uses_tls() if tls is None else tls
+        options: dict[str, Any] = {
+            "socket_connect_timeout": self.target.timeout,
+            "socket_timeout": self.target.timeout,
+            "retry": Retry(NoBackoff(), 0),
+            "decode_responses": True,
+        }
+        if use_tls:
+            options["ssl"] = True
+            for key in ("ssl_ca_certs", "ssl_cert_reqs", "ssl_check_hostname"):
+                if key in kwargs:
+                    options[key] = kwargs[key]
+        return redis.Redis(host=host, port=port, **options)
+
+    def _queue_probe(self, command: tuple[str, ...]) -> tuple[bool, str] | None:
+        """MULTI, the command, DISCARD on one connection; None when the answer is no verdict."""
+        import redis
+
+        pool = self.client.connection_pool
+
+        def probe() -> tuple[bool, str] | None:
+            connection = pool.get_connection()
+            send: Callable[..., None] = connection.send_command  # untyped in redis-py
+            drop: Callable[[], None] = connection.disconnect
+            try:
+                send("MULTI")
+                try:
+                    connection.read_response()
+                except redis.exceptions.ResponseError:
+                    return None
+                send(*command)
+                try:
+                    reply = connection.read_response()
+                except redis.exceptions.ResponseError as exc:
+                    denied = isinstance(exc, redis.exceptions.NoPermissionError)
+                    if denied or _DENIED.search(str(exc)):
+                        return False, f"refused when queued: {_cause(exc)}"
+                    return None
+                finally:
+                    send("DISCARD")
+                    connection.read_response()
+                return str(reply) == "QUEUED", f"accepted when queued ({reply}), then discarded"
+            except BaseException:
+                drop()  # never hand a connection inside a transaction back to the pool
+                raise
+            finally:
+                pool.release(connection)
+
+        return self._call(probe)
+
     def close(self) -> None:
         self.client.close()
 
@@ -182,6 +317,12 @@ class RedisConnection:
         # Raised outside the handlers, without a chain back to the driver's exception.
         error.__context__ = None
         raise error
+
+
+def _command(client: redis.Redis, *args: str) -> Any:
+    """``client.execute_command(*args)``, typed (redis-py leaves it untyped)."""
+    execute: Callable[..., Any] = client.execute_command
+    return execute(*args)
 
 
 def _cause(exc: BaseException) -> str:

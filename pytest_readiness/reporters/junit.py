@@ -8,27 +8,26 @@ written file is the same in every mode. So, after junitxml wrote it, this module
   diff, and per item ``readiness.item.<id> = "severity|section|weight|outcome"`` (split the
   first field off the left and the last two off the right: a section may contain ``|``) and
   ``readiness.evidence.<id>``; valid in both families;
-- per-testcase ``<properties>`` only for ``xunit1``/``legacy``: xunit2's schema forbids them;
+- per-testcase ``<properties>`` only for ``xunit1``/``legacy``: xunit2's schema forbids them.
+  A testcase is matched to its item by the ``readiness.nodeid`` property pytest itself wrote
+  into it (see ``pytest_readiness.junit_plugin``), never by re-deriving junitxml's names;
 - a testcase ``classname="readiness" name="decision"`` that fails unless the run may pass, so
   Jenkins, GitLab and GitHub test reporters show the verdict; the counters are kept in step.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
-from pathlib import Path
 
-import pytest
-
-from pytest_readiness.files import write_atomic
-from pytest_readiness.model import Decision, ItemResult, Verdict
+from pytest_readiness.model import ItemResult, Verdict
 from pytest_readiness.reporters.terminal import render
 
 DECISION_CLASSNAME = "readiness"
 DECISION_NAME = "decision"
+# The user property the pytest shell (junit_plugin) gives each report for junitxml to write.
+NODEID_PROPERTY = "readiness.nodeid"
 LEGACY_FAMILIES = ("xunit1", "legacy")
 
 # XML 1.0 cannot carry these at all; pytest shows them as #xNN, and so do we.
@@ -37,50 +36,26 @@ _ILLEGAL_XML = re.compile(
 )
 
 
-class JunitIntegration:
-    """Controller-side plugin: remembers the verdict, then rewrites the JUnit file once."""
-
-    def __init__(self, config: pytest.Config) -> None:
-        self.config = config
-        # junitxml resolves the path at configure time too; tests may chdir later.
-        self.path = Path(os.path.abspath(config.option.xmlpath))
-        self.family = str(config.getini("junit_family"))
-        self.prefix: str | None = getattr(config.option, "junitprefix", None)
-        self.verdict: Verdict | None = None
-
-    def pytest_readiness_verdict(self, verdict: Verdict) -> None:
-        self.verdict = verdict
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_sessionfinish(self) -> None:
-        """Trylast: junitxml writes the file in its own (plain) sessionfinish before this."""
-        if self.verdict is None or not self.path.is_file():
-            return
-        try:
-            enrich_file(self.path, self.verdict, self.family, self.prefix)
-        except (OSError, ET.ParseError) as exc:
-            reporter = self.config.pluginmanager.get_plugin("terminalreporter")
-            if reporter is not None:
-                reporter.write_line(
-                    f"readiness: cannot add the decision to {self.path}: {exc}", red=True
-                )
+def enrich_text(pristine: str, verdict: Verdict, family: str) -> str:
+    """The JUnit file pytest wrote (``pristine``) with the readiness data added."""
+    root = ET.fromstring(pristine)
+    enrich(root, verdict, family)
+    return '<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(root, encoding="unicode")
 
 
-def enrich_file(path: Path, verdict: Verdict, family: str, prefix: str | None = None) -> None:
-    tree = ET.parse(path)
-    enrich(tree.getroot(), verdict, family, prefix)
-    body = ET.tostring(tree.getroot(), encoding="unicode")
-    write_atomic(path, '<?xml version="1.0" encoding="utf-8"?>' + body)
-
-
-def enrich(root: ET.Element, verdict: Verdict, family: str, prefix: str | None = None) -> None:
-    """Add the readiness data to the first ``<testsuite>`` under ``root`` (or ``root`` itself)."""
+def enrich(root: ET.Element, verdict: Verdict, family: str) -> None:
+    """Add the readiness data to the first ``<testsuite>`` under ``root`` (or ``root`` itself),
+    and replace the ``readiness.nodeid`` tags with the item's properties (xunit1 only)."""
     suite = root if root.tag == "testsuite" else root.find("testsuite")
     if suite is None:
         suite = ET.SubElement(root, "testsuite", name="pytest", tests="0", failures="0", errors="0")
-    _suite_properties(suite).extend(_property(n, v) for n, v in suite_properties(verdict))
-    if family in LEGACY_FAMILIES:
-        _add_testcase_properties(suite, verdict, prefix)
+    _properties(suite).extend(_property(n, v) for n, v in suite_properties(verdict))
+    # pytest wrote the tag's value as it writes any value: illegal XML characters as #xNN.
+    by_nodeid = {_xml_safe(item.spec.nodeid): item for item in verdict.items}
+    for case, nodeid in _take_nodeid_tags(root):
+        item = by_nodeid.get(nodeid) if family in LEGACY_FAMILIES else None
+        if item is not None:
+            _properties(case).extend(_property(n, v) for n, v in _item_properties(item))
     case = decision_testcase(verdict)
     suite.append(case)
     failed = case.find("failure") is not None
@@ -90,10 +65,9 @@ def enrich(root: ET.Element, verdict: Verdict, family: str, prefix: str | None =
 
 
 def decision_passes(verdict: Verdict) -> bool:
-    """GO passes; DELAY only where the run exits 0 for it (policy ``delay_exit_zero``)."""
-    if verdict.decision is Decision.GO:
-        return True
-    return verdict.decision is Decision.DELAY and verdict.exit_status == 0
+    """The decision case passes exactly when the process exits 0: GO, or DELAY where the policy
+    lets it pass, and only if every report could be written."""
+    return verdict.exit_status == 0
 
 
 def suite_properties(verdict: Verdict) -> list[tuple[str, str]]:
@@ -135,10 +109,11 @@ def decision_testcase(verdict: Verdict) -> ET.Element:
     if decision_passes(verdict):
         ET.SubElement(case, "system-out").text = _xml_safe(text)
     else:
+        message = f"{verdict.headline()} - exit status {verdict.exit_status}"
         failure = ET.SubElement(
-            case, "failure", message=_xml_safe(verdict.headline()), type=verdict.decision.value
+            case, "failure", message=_xml_safe(message), type=verdict.decision.value
         )
-        failure.text = _xml_safe(text)
+        failure.text = _xml_safe(f"{text}exit status {verdict.exit_status}\n")
     return case
 
 
@@ -150,29 +125,20 @@ def summary_text(verdict: Verdict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def junit_key(nodeid: str, prefix: str | None = None) -> tuple[str, str]:
-    """(classname, name) pytest's junitxml gives the testcase of ``nodeid``."""
-    path, bracket, params = nodeid.partition("[")
-    names = path.split("::")
-    names[0] = re.sub(r"\.py$", "", names[0].replace("/", "."))
-    names[-1] += bracket + params
-    classnames = names[:-1]
-    if prefix:
-        classnames.insert(0, prefix)
-    return ".".join(classnames), _xml_safe(names[-1])
-
-
-def _add_testcase_properties(suite: ET.Element, verdict: Verdict, prefix: str | None) -> None:
-    by_key = {junit_key(item.spec.nodeid, prefix): item for item in verdict.items}
-    for case in suite.iter("testcase"):
-        item = by_key.get((case.get("classname", ""), case.get("name", "")))
-        if item is None:
-            continue
+def _take_nodeid_tags(root: ET.Element) -> list[tuple[ET.Element, str]]:
+    """Each tagged testcase with its node id, the tag removed (and ``<properties>`` if that
+    leaves it empty: pytest writes none for a testcase without properties)."""
+    tagged = []
+    for case in list(root.iter("testcase")):
         props = case.find("properties")
         if props is None:
-            props = ET.Element("properties")
-            case.insert(0, props)
-        props.extend(_property(n, v) for n, v in _item_properties(item))
+            continue
+        for prop in props.findall(f"property[@name='{NODEID_PROPERTY}']"):
+            props.remove(prop)
+            tagged.append((case, prop.get("value", "")))
+        if len(props) == 0:
+            case.remove(props)
+    return tagged
 
 
 def _item_properties(item: ItemResult) -> Iterable[tuple[str, str]]:
@@ -186,11 +152,12 @@ def _item_properties(item: ItemResult) -> Iterable[tuple[str, str]]:
         yield "readiness.evidence", record.summary()
 
 
-def _suite_properties(suite: ET.Element) -> ET.Element:
-    props = suite.find("properties")
+def _properties(node: ET.Element) -> ET.Element:
+    """The ``<properties>`` of a testsuite or testcase, made first child if it has none."""
+    props = node.find("properties")
     if props is None:
         props = ET.Element("properties")
-        suite.insert(0, props)
+        node.insert(0, props)
     return props
 
 

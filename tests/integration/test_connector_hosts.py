@@ -15,18 +15,18 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pytest_readiness.connectors.base import Target
 from pytest_readiness.connectors.hosts import TargetHost, connect
 from pytest_readiness.errors import ConfigError, TimedOut, Unreachable
 from pytest_readiness.redaction import Redactor
 from tests.support.http_servers import DemoHandler, ServedHttp, refusing_port, silent_port
+from tests.support.targets import load_target, rejected_target
 
 pytestmark = pytest.mark.integration
 
 
 def _connect(spec: str, timeout: float = 5.0, **settings: object) -> TargetHost:
     return connect(
-        Target("hosts", "web-1", {"spec": spec, **settings}, timeout=timeout), Redactor()
+        load_target("hosts", "web-1", timeout=timeout, spec=spec, **settings), Redactor()
     )
 
 
@@ -128,6 +128,6 @@ def test_backend_without_its_own_timeout_is_cut_off_at_the_timeout(tmp_path: Pat
 
 def test_settings_errors_are_config_errors() -> None:
     with pytest.raises(ConfigError, match=r"^hosts target 'web-1': spec: expected a testinfra"):
-        connect(Target("hosts", "web-1", {}), Redactor())
+        connect(rejected_target("hosts", "web-1", {}), Redactor())
     with pytest.raises(ConfigError, match=r"spec: Unknown connection type 'gopher'"):
         _connect("gopher://web-1")

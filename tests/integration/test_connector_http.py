@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 import trustme
 
-from pytest_readiness.connectors.base import Target
 from pytest_readiness.connectors.http import HttpSession, connect
 from pytest_readiness.connectors.tls import (
     CLIENT_UNSUPPORTED,
@@ -31,6 +30,7 @@ from pytest_readiness.connectors.tls import (
 from pytest_readiness.errors import AuthFailed, ConfigError, TimedOut, Unreachable
 from pytest_readiness.redaction import Redactor
 from tests.support.http_servers import DemoHandler, ServedHttp, refusing_port, silent_port
+from tests.support.targets import load_target
 
 pytestmark = pytest.mark.integration
 
@@ -78,7 +78,7 @@ def tls_server(ca: trustme.CA) -> Iterator[ServedHttp]:
 def _connect(
     settings: dict[str, object], redactor: Redactor | None = None, timeout: float = 5.0
 ) -> HttpSession:
-    return connect(Target("http", "api", settings, timeout=timeout), redactor or Redactor())
+    return connect(load_target("http", "api", timeout=timeout, **settings), redactor or Redactor())
 
 
 def test_connect_get_and_request_join_paths_to_the_base_url(plain: ServedHttp) -> None:

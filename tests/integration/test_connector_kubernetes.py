@@ -22,6 +22,7 @@ from pytest_readiness.errors import AuthFailed, ConfigError, ConnectorError, Tim
 from pytest_readiness.redaction import Redactor
 from tests.support.http_servers import refusing_port, silent_port
 from tests.support.k8s_fake_apiserver import OLD, FakeApiServer, load_manifests
+from tests.support.targets import load_target, rejected_target
 
 pytestmark = pytest.mark.integration
 
@@ -49,7 +50,7 @@ LISTS = [
 
 
 def _target(settings: dict[str, Any], timeout: float = 5.0) -> Target:
-    return Target("kubernetes", "prod", settings, timeout=timeout)
+    return load_target("kubernetes", "prod", timeout=timeout, **settings)
 
 
 def _names(objects: list[dict[str, Any]]) -> list[tuple[str | None, str]]:
@@ -180,8 +181,13 @@ def test_offline_invalid_manifest_names_the_file(tmp_path: Path, text: str, prob
 def test_settings_errors_are_config_errors(kubeconfig: Path) -> None:
     with pytest.raises(ConfigError, match="manifests: cannot be combined with kubeconfig"):
         connect(_target({"manifests": [str(MANIFESTS)], "kubeconfig": str(kubeconfig)}), Redactor())
+    settings = {"manifests": [str(MANIFESTS)], "namespaces": {"shop": 1}}
     with pytest.raises(ConfigError, match="namespaces: expected a list"):
-        connect(_target({"manifests": [str(MANIFESTS)], "namespaces": {"shop": 1}}), Redactor())
+        connect(rejected_target("kubernetes", "prod", settings), Redactor())
+    with pytest.raises(ConfigError, match=r"manifests: cannot be combined with .*in_cluster"):
+        connect(_target({"manifests": [str(MANIFESTS)], "in_cluster": True}), Redactor())
+    with pytest.raises(ConfigError, match="in_cluster: cannot be combined with kubeconfig"):
+        connect(_target({"in_cluster": True, "kubeconfig": str(kubeconfig)}), Redactor())
 
 
 # -- live ------------------------------------------------------------------------------------
@@ -200,6 +206,35 @@ def test_live_lists_per_namespace_and_reports_the_version(
         assert fake.requests == ["/api/v1/namespaces/shop/services"]  # discovery is cached
     finally:
         live.close()
+
+
+def test_in_cluster_false_keeps_a_pod_on_the_default_kubeconfig(
+    monkeypatch: pytest.MonkeyPatch, kubeconfig: Path
+) -> None:
+    with refusing_port() as port:  # what a pod's environment names as the API server
+        monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1")
+        monkeypatch.setenv("KUBERNETES_SERVICE_PORT", str(port))
+        # the client reads $KUBECONFIG once, at import: point its default at the fake's file
+        monkeypatch.setattr(
+            "kubernetes.config.kube_config.KUBE_CONFIG_DEFAULT_LOCATION", str(kubeconfig)
+        )
+        with pytest.raises(ConnectorError):  # automatic: in a pod, the service account
+            connect(_target({}, timeout=1), Redactor())
+        live = connect(_target({"in_cluster": False}), Redactor())
+    try:
+        assert (live.server_version() or {})["gitVersion"] == "v1.29.4"  # the fake's
+    finally:
+        live.close()
+
+
+def test_in_cluster_true_outside_a_pod_names_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    with pytest.raises(
+        ConnectorError,
+        match=r"^Cannot load the in-cluster config of kubernetes target 'prod': .*; run it in a "
+        r"pod with a service account or set in_cluster: false$",
+    ):
+        connect(_target({"in_cluster": True}), Redactor())
 
 
 def test_live_falls_back_to_older_api_versions(tmp_path: Path) -> None:
@@ -290,7 +325,7 @@ def test_live_kubeconfig_problems_are_connector_errors(
         connect(_target({"kubeconfig": str(kubeconfig), "context": "staging"}), Redactor())
     monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1")
     monkeypatch.setenv("KUBERNETES_SERVICE_PORT", "1")
-    with pytest.raises(ConnectorError, match=r"Cannot load the kubeconfig .*token"):
+    with pytest.raises(ConnectorError, match=r"Cannot load the in-cluster config .*token"):
         connect(_target({}), Redactor())  # in-cluster, but no service account token here
 
 

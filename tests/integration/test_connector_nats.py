@@ -30,6 +30,7 @@ from pytest_readiness.redaction import Redactor
 from tests.support import assert_secret_free
 from tests.support.ports import closed_port, silent_listener
 from tests.support.servers import SHARED_NATS_URL, NatsServer, nats_server, tls_files
+from tests.support.targets import load_target, rejected_target
 
 pytestmark = pytest.mark.integration
 
@@ -41,12 +42,15 @@ STREAM, DURABLE = "ORDERS", "billing"
 def target(
     servers: str | list[str], *, name: str = "bus", timeout: float = 5, **settings: Any
 ) -> Target:
-    return Target("nats", name, {"servers": servers, **settings}, timeout)
+    return load_target("nats", name, timeout=timeout, servers=servers, **settings)
 
 
-def private_target(server: NatsServer, *, timeout: float = 5, **settings: Any) -> Target:
+def private_target(
+    server: NatsServer, *, name: str = "bus", timeout: float = 5, **settings: Any
+) -> Target:
     defaults = {"servers": server.url, "user": USER, "password": PASSWORD}
-    return Target("nats", "bus", {**defaults, "monitor": server.monitor_url, **settings}, timeout)
+    settings = {**defaults, "monitor": server.monitor_url, **settings}
+    return load_target("nats", name, timeout=timeout, **settings)
 
 
 async def create_stream(server: NatsServer) -> None:
@@ -204,7 +208,7 @@ def loop_threads(name: str) -> list[threading.Thread]:
 
 
 def test_close_stops_the_loop_thread(bus_server: NatsServer) -> None:
-    conn = connect(Target("nats", "closing", private_target(bus_server).settings), Redactor())
+    conn = connect(private_target(bus_server, name="closing"), Redactor())
     assert len(loop_threads("closing")) == 1
     conn.close()
     conn.close()
@@ -220,7 +224,7 @@ def test_failed_connect_leaves_no_thread() -> None:
 
 def test_missing_servers_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="servers"):
-        connect(Target("nats", "bus", {}), Redactor())
+        connect(rejected_target("nats", "bus", {}), Redactor())
 
 
 def test_tls_with_the_ca_from_settings() -> None:

@@ -23,6 +23,7 @@ from pytest_readiness.redaction import Redactor
 from tests.support import assert_secret_free
 from tests.support.ports import closed_port, silent_listener
 from tests.support.servers import SHARED_PG_DSN, PostgresServer, postgres_ssl_server
+from tests.support.targets import load_target, rejected_target
 
 pytestmark = pytest.mark.integration
 
@@ -31,7 +32,7 @@ WRONG_PASSWORD = "pg-Wr0ng-Pass"
 
 
 def target(dsn: str, *, name: str = "orders", timeout: float = 5, **settings: Any) -> Target:
-    return Target("postgres", name, {"dsn": dsn, **settings}, timeout)
+    return load_target("postgres", name, timeout=timeout, dsn=dsn, **settings)
 
 
 @pytest.fixture(scope="module")
@@ -182,7 +183,7 @@ def test_closed_port_is_unreachable_quickly() -> None:
 
 def test_missing_dsn_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="dsn"):
-        connect(Target("postgres", "orders", {}), Redactor())
+        connect(rejected_target("postgres", "orders", {}), Redactor())
 
 
 def test_password_from_settings(pg_server: PostgresServer) -> None:
@@ -199,5 +200,6 @@ def test_password_from_settings(pg_server: PostgresServer) -> None:
 
 @pytest.mark.parametrize("value", [0, -1, "soon"])
 def test_statement_timeout_must_be_positive(value: object) -> None:
+    settings = {"dsn": SHARED_PG_DSN, "statement_timeout": value}
     with pytest.raises(ConfigError, match="statement_timeout: expected a positive number"):
-        connect(target(SHARED_PG_DSN, statement_timeout=value), Redactor())
+        connect(rejected_target("postgres", "orders", settings), Redactor())

@@ -25,6 +25,7 @@ from pytest_readiness.redaction import Redactor
 from tests.support import assert_secret_free
 from tests.support.ports import closed_port, free_port, silent_listener
 from tests.support.servers import SHARED_REDIS_URL, RedisServer, redis_server, tls_files
+from tests.support.targets import load_target, rejected_target
 
 pytestmark = pytest.mark.integration
 
@@ -34,7 +35,7 @@ LIMITED_USER, LIMITED_PASSWORD = "limited", "limited-S3cret"
 
 
 def target(url: str, *, name: str = "cache", timeout: float = 5, **settings: Any) -> Target:
-    return Target("redis", name, {"url": url, **settings}, timeout)
+    return load_target("redis", name, timeout=timeout, url=url, **settings)
 
 
 @pytest.fixture(scope="module")
@@ -184,7 +185,7 @@ def test_lost_server_is_unreachable_on_query() -> None:
 
 def test_missing_url_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="url"):
-        connect(Target("redis", "cache", {}), Redactor())
+        connect(rejected_target("redis", "cache", {}), Redactor())
 
 
 def test_tls_with_the_ca_from_settings() -> None:

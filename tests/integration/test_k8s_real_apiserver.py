@@ -1,6 +1,6 @@
 """The live Kubernetes backend against a real kube-apiserver (v1.20.2) and etcd.
 
-Real: kube-apiserver and etcd started by ../shared/tools/k8s-real-apiserver.sh (TLS, token
+Real: kube-apiserver and etcd started by the project's tools/kube-apiserver.sh (TLS, token
 authentication, RBAC, validation, defaulting, API version conversion), kubectl to seed them,
 and the official client inside the connector. Stand-ins: none on the wire; but no controller,
 scheduler or kubelet runs, so objects are stored and never reconciled (no status, no real pods).
@@ -28,15 +28,11 @@ from pytest_readiness.connectors.kubernetes import KubernetesCluster, connect
 from pytest_readiness.errors import AuthFailed, Unreachable
 from pytest_readiness.redaction import Redactor
 from tests.support.k8s_fake_apiserver import load_manifests
+from tests.support.targets import load_target
 
 pytestmark = [pytest.mark.k8s_real, pytest.mark.integration]
 
-SCRIPT = Path(
-    os.environ.get(
-        "K8S_REAL_APISERVER_SCRIPT",
-        Path(__file__).resolve().parents[3] / "shared" / "tools" / "k8s-real-apiserver.sh",
-    )
-)
+SCRIPT = Path(__file__).resolve().parents[2] / "tools" / "kube-apiserver.sh"
 BINARY = (
     Path(os.environ.get("K8S_BIN_CACHE", "/var/cache/k8s-apiserver")) / "kube-apiserver-v1.20.2"
 )
@@ -131,7 +127,7 @@ def _seed(kubeconfig: Path, state: Path, env: dict[str, str]) -> None:
 
 
 def _target(kubeconfig: Path, **settings: Any) -> Target:
-    return Target("kubernetes", "real", {"kubeconfig": str(kubeconfig), **settings}, timeout=5)
+    return load_target("kubernetes", "real", timeout=5, kubeconfig=str(kubeconfig), **settings)
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +140,7 @@ def live(apiserver: Path) -> Iterator[KubernetesCluster]:
 @pytest.fixture(scope="module")
 def offline() -> KubernetesCluster:
     return connect(
-        Target("kubernetes", "ci", {"manifests": [str(MANIFESTS)], "namespaces": SCOPE}), Redactor()
+        load_target("kubernetes", "ci", manifests=[str(MANIFESTS)], namespaces=SCOPE), Redactor()
     )
 
 

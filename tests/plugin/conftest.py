@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+RunJson = Callable[..., tuple[pytest.RunResult, dict[str, Any]]]
+
 DIST = pytest.mark.parametrize("dist", [[], ["-n", "2"]], ids=["serial", "xdist"])
 
 PROFILE = """
@@ -25,7 +27,7 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
 
 
 @pytest.fixture
-def run_json(project: pytest.Pytester) -> Callable[..., tuple[pytest.RunResult, dict[str, Any]]]:
+def run_json(project: pytest.Pytester) -> RunJson:
     """Run a readiness check and return the result and its parsed --readiness-json file."""
 
     def run(*args: str) -> tuple[pytest.RunResult, dict[str, Any]]:

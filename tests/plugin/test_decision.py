@@ -7,11 +7,13 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.plugin.conftest import DIST, suite
+from tests.plugin.conftest import DIST, RunJson, suite
 
 
 @DIST
-def test_one_critical_failure_is_no_go(project: pytest.Pytester, run_json, dist: list[str]) -> None:  # type: ignore[no-untyped-def]
+def test_one_critical_failure_is_no_go(
+    project: pytest.Pytester, run_json: RunJson, dist: list[str]
+) -> None:
     project.makepyfile(test_checks=suite([True, False], [True] * 10))
     result, data = run_json(*dist)
     assert data["decision"] == "NO-GO"
@@ -22,8 +24,8 @@ def test_one_critical_failure_is_no_go(project: pytest.Pytester, run_json, dist:
 @DIST
 def test_all_critical_and_nine_of_ten_important_is_go_even_with_nice_to_have_failing(
     project: pytest.Pytester,
-    run_json,
-    dist: list[str],  # type: ignore[no-untyped-def]
+    run_json: RunJson,
+    dist: list[str],
 ) -> None:
     project.makepyfile(test_checks=suite([True, True], [True] * 9 + [False], [False]))
     result, data = run_json(*dist)
@@ -33,15 +35,17 @@ def test_all_critical_and_nine_of_ten_important_is_go_even_with_nice_to_have_fai
 
 @DIST
 def test_eight_of_ten_important_is_delay(
-    project: pytest.Pytester, run_json, dist: list[str]
-) -> None:  # type: ignore[no-untyped-def]
+    project: pytest.Pytester, run_json: RunJson, dist: list[str]
+) -> None:
     project.makepyfile(test_checks=suite([True], [True] * 8 + [False] * 2))
     result, data = run_json(*dist)
     assert data["decision"] == "DELAY"
     assert result.ret == 1
 
 
-def test_delay_exits_zero_when_the_policy_says_so(pytester: pytest.Pytester, run_json) -> None:  # type: ignore[no-untyped-def]
+def test_delay_exits_zero_when_the_policy_says_so(
+    pytester: pytest.Pytester, run_json: RunJson
+) -> None:
     pytester.makefile(".yaml", readiness="policy: {delay_exit_zero: true}\nprofiles:\n  prod: {}\n")
     pytester.makepyfile(test_checks=suite([True], [True] * 8 + [False] * 2))
     result, data = run_json()
@@ -51,8 +55,8 @@ def test_delay_exits_zero_when_the_policy_says_so(pytester: pytest.Pytester, run
 
 @DIST
 def test_critical_erroring_in_its_fixture_is_no_go(
-    project: pytest.Pytester, run_json, dist: list[str]
-) -> None:  # type: ignore[no-untyped-def]
+    project: pytest.Pytester, run_json: RunJson, dist: list[str]
+) -> None:
     project.makepyfile(
         test_checks="""
         import pytest
@@ -80,8 +84,8 @@ def test_critical_erroring_in_its_fixture_is_no_go(
 
 @DIST
 def test_marker_m_critical_reports_its_scope(
-    project: pytest.Pytester, run_json, dist: list[str]
-) -> None:  # type: ignore[no-untyped-def]
+    project: pytest.Pytester, run_json: RunJson, dist: list[str]
+) -> None:
     project.makepyfile(test_checks=suite([True, True], [False] * 5, [True]))
     result, data = run_json("-m", "critical", *dist)
     assert data["decision"] == "GO"
@@ -99,8 +103,8 @@ def test_marker_m_critical_reports_its_scope(
 
 @DIST
 def test_empty_selection_is_no_data_never_go(
-    project: pytest.Pytester, run_json, dist: list[str]
-) -> None:  # type: ignore[no-untyped-def]
+    project: pytest.Pytester, run_json: RunJson, dist: list[str]
+) -> None:
     project.makepyfile(test_checks=suite([], [True]))
     result, data = run_json("-m", "critical", *dist)
     assert data["decision"] == "NO DATA"
@@ -109,8 +113,8 @@ def test_empty_selection_is_no_data_never_go(
 
 @DIST
 def test_everything_skipped_is_no_data_and_fails(
-    project: pytest.Pytester, run_json, dist: list[str]
-) -> None:  # type: ignore[no-untyped-def]
+    project: pytest.Pytester, run_json: RunJson, dist: list[str]
+) -> None:
     project.makepyfile(
         test_checks="""
         import pytest
@@ -126,7 +130,7 @@ def test_everything_skipped_is_no_data_and_fails(
     assert result.ret == 1  # pytest said 0
 
 
-def test_skipped_critical_is_not_applicable(project: pytest.Pytester, run_json) -> None:  # type: ignore[no-untyped-def]
+def test_skipped_critical_is_not_applicable(project: pytest.Pytester, run_json: RunJson) -> None:
     project.makepyfile(
         test_checks="""
         import pytest
@@ -152,7 +156,9 @@ def test_skipped_critical_is_not_applicable(project: pytest.Pytester, run_json) 
 
 
 @DIST
-def test_xfail_critical_is_not_met(project: pytest.Pytester, run_json, dist: list[str]) -> None:  # type: ignore[no-untyped-def]
+def test_xfail_critical_is_not_met(
+    project: pytest.Pytester, run_json: RunJson, dist: list[str]
+) -> None:
     project.makepyfile(
         test_checks="""
         import pytest
@@ -170,21 +176,21 @@ def test_xfail_critical_is_not_met(project: pytest.Pytester, run_json, dist: lis
     assert result.ret == 1  # pytest alone would have said 0
 
 
-def test_exitfirst_is_incomplete(project: pytest.Pytester, run_json) -> None:  # type: ignore[no-untyped-def]
+def test_exitfirst_is_incomplete(project: pytest.Pytester, run_json: RunJson) -> None:
     project.makepyfile(test_checks=suite([True], [False, True, True]))
     result, data = run_json("-x")
     assert data["decision"] == "INCOMPLETE"
     assert result.ret != 0
 
 
-def test_exitfirst_under_xdist_is_never_go(project: pytest.Pytester, run_json) -> None:  # type: ignore[no-untyped-def]
+def test_exitfirst_under_xdist_is_never_go(project: pytest.Pytester, run_json: RunJson) -> None:
     project.makepyfile(test_checks=suite([True], [False] + [True] * 6))
     result, data = run_json("-x", "-n", "2")
     assert data["decision"] in ("INCOMPLETE", "NO-GO", "DELAY")
     assert result.ret != 0
 
 
-def test_collection_error_is_incomplete(project: pytest.Pytester, run_json) -> None:  # type: ignore[no-untyped-def]
+def test_collection_error_is_incomplete(project: pytest.Pytester, run_json: RunJson) -> None:
     project.makepyfile(test_ok=suite([True], [True]), test_broken="import not_a_module_anywhere")
     out = project.path / "r.json"  # a subprocess: the interrupt must not reach this test run
     result = project.runpytest_subprocess(
@@ -194,7 +200,9 @@ def test_collection_error_is_incomplete(project: pytest.Pytester, run_json) -> N
     assert result.ret == pytest.ExitCode.INTERRUPTED
 
 
-def test_waiver_and_attestation_from_the_profile(pytester: pytest.Pytester, run_json) -> None:  # type: ignore[no-untyped-def]
+def test_waiver_and_attestation_from_the_profile(
+    pytester: pytest.Pytester, run_json: RunJson
+) -> None:
     attested_on = (date.today() - timedelta(days=3)).isoformat()
     pytester.makefile(
         ".yaml",
@@ -236,7 +244,9 @@ def test_waiver_and_attestation_from_the_profile(pytester: pytest.Pytester, run_
     )
 
 
-def test_manual_item_without_attestation_is_pending(project: pytest.Pytester, run_json) -> None:  # type: ignore[no-untyped-def]
+def test_manual_item_without_attestation_is_pending(
+    project: pytest.Pytester, run_json: RunJson
+) -> None:
     project.makepyfile(
         test_checks="""
         import pytest
@@ -253,8 +263,8 @@ def test_manual_item_without_attestation_is_pending(project: pytest.Pytester, ru
 
 
 def test_profile_severity_override_changes_the_decision(
-    pytester: pytest.Pytester, run_json
-) -> None:  # type: ignore[no-untyped-def]
+    pytester: pytest.Pytester, run_json: RunJson
+) -> None:
     pytester.makefile(
         ".yaml",
         readiness="""
@@ -286,8 +296,8 @@ def test_profile_severity_override_changes_the_decision(
 
 
 def test_keyboard_interrupt_is_incomplete_and_still_writes_the_report(
-    project: pytest.Pytester, run_json
-) -> None:  # type: ignore[no-untyped-def]
+    project: pytest.Pytester, run_json: RunJson
+) -> None:
     project.makepyfile(
         test_checks="""
         import pytest

@@ -101,7 +101,7 @@ def test_targets_parametrize_with_their_names_and_connect_once(pytester: pytest.
     result.stdout.fnmatch_lines(["*test_pg_version[[]primary[]] PASSED*"])
 
 
-def test_unreachable_target_errors_fast_tried_once(
+def test_unreachable_target_errors_every_check_and_is_tried_once(
     pytester: pytest.Pytester, black_hole: socket.socket
 ) -> None:
     port = black_hole.getsockname()[1]
@@ -114,7 +114,7 @@ def test_unreachable_target_errors_fast_tried_once(
     assert [i["outcome"] for i in data["items"]] == ["error"] * 30
     assert data["decision"] == "NO-GO"
     assert "redis target 'stuck'" in data["items"][0]["message"]
-    assert data["run"]["duration"] < 2.0  # 30 checks, timeout 1 s: the target was tried once
+    # How long that takes is a benchmark's question (bench/), not a timed assertion here.
     black_hole.setblocking(False)
     attempts = 0
     while True:
@@ -194,6 +194,36 @@ def test_passwords_never_reach_any_output(
     assert "***" in everything
     outcomes = {i["nodeid"].split("::")[1]: i["outcome"] for i in data["items"]}
     assert outcomes["test_pg_dsn_shown[orders]"] == "failed"
+
+
+def test_a_nats_token_in_the_server_url_never_reaches_any_output(
+    pytester: pytest.Pytester,
+) -> None:
+    """``nats://TOKEN@host``: the machine's NATS (no auth) accepts any token."""
+    profile = """
+    profiles:
+      prod:
+        nats:
+          - {name: bus, servers: "nats://Nats-Token-7171@127.0.0.1:4222"}
+    """
+    checks = """
+    import pytest
+
+    @pytest.mark.critical
+    def test_servers_shown(nats_conn, evidence):
+        servers = nats_conn.target.settings["servers"]
+        evidence("servers", servers, expected="none")
+        print("connected to", servers)
+        assert not servers, f"connected to {servers}"
+    """
+    report = pytester.path / "r.md"
+    result, data = run(
+        pytester, profile, checks, "--tb=long", "--showlocals", "-rA", f"--readiness-md={report}"
+    )
+    everything = result.stdout.str() + result.stderr.str() + json.dumps(data) + report.read_text()
+    assert "Nats-Token-7171" not in everything
+    assert "nats://***@127.0.0.1:4222" in everything
+    assert data["items"][0]["outcome"] == "failed"  # connected, then failed on purpose
 
 
 def test_connection_fixtures_skip_outside_a_readiness_run(pytester: pytest.Pytester) -> None:

@@ -1,15 +1,24 @@
 """--junitxml in a readiness run: valid for both families, serially and under xdist, with the
-decision as a testcase of its own and the readiness data where each family allows it."""
+decision as a testcase of its own and the readiness data where each family allows it.
+
+"Valid" means what CI relies on, not only a schema: every file is checked against the project's
+own schema (tests/schemas; it takes ``<error>`` where Jenkins' junit-10.xsd says ``<errors>``,
+see tests/golden/junit_schema.py), read by junitparser and rendered by junit2html.
+"""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
-from tests.golden import junit_schema
+from tests.golden import junit_consumers, junit_schema
+from tests.golden.junit_consumers import Counts
 from tests.plugin.conftest import DIST
+from tests.support.http_servers import refusing_port
 
 FAMILIES = pytest.mark.parametrize("family", ["xunit1", "xunit2"])
 
@@ -83,7 +92,7 @@ def test_no_go_run_is_valid_and_carries_the_verdict(
     assert props[zone] == "nice_to_have|ops|1|passed"
     failure = decision_case(suite).find("failure")
     assert failure is not None
-    assert failure.get("message") == "NO-GO - score 50/100 - scope: full, 4 items"
+    assert failure.get("message") == "NO-GO - score 50/100 - scope: full, 4 items - exit status 1"
     assert "critical SEC-1 failed" in (failure.text or "")
     assert "remediation: rotate it" in (failure.text or "")
     assert len(suite.findall("testcase")) == 5
@@ -172,3 +181,167 @@ def test_without_readiness_the_file_is_pytests_own(project: pytest.Pytester) -> 
     assert "<property" not in text
     assert 'classname="readiness"' not in text
     junit_schema.validate(xml, "xunit2")
+
+
+# Every outcome a readiness item can have, and pytest's own names for odd node ids: a class
+# inside a class, a module in a directory, parametrize ids with ".", "/", "[" and "::".
+EVERY_OUTCOME = """
+import pytest
+
+@pytest.mark.critical(id="OK-1")
+def test_ok():
+    pass
+
+@pytest.mark.important(id="DB-1")
+def test_db():
+    assert False, "replication lag 40 s"
+
+@pytest.mark.critical(id="PG-1")
+def test_pg(pg_conn):
+    pass
+
+@pytest.mark.critical(id="REDIS-1")
+def test_redis():
+    pytest.skip("no redis target in this profile")
+
+@pytest.mark.critical(id="REPLICA-1")
+@pytest.mark.xfail(reason="replica not built yet")
+def test_replica():
+    assert False
+
+@pytest.mark.critical(id="SEC-1")
+def test_pentest():
+    assert False, "no pen-test report"
+
+@pytest.mark.critical(id="ONCALL-1", manual=True)
+def test_oncall():
+    pass
+
+@pytest.mark.important(id="SIGNOFF-1", manual=True)
+def test_signoff():
+    pass
+
+class TestOps:
+    class TestZones:
+        @pytest.mark.nice_to_have(section="ops")
+        @pytest.mark.parametrize("zone", ["a.b", "c/d", "e[f", "g::h"])
+        def test_zone(self, zone):
+            pass
+"""
+MODULE = "checks.test_every_outcome"
+ZONES = "checks/test_every_outcome.py::TestOps::TestZones::test_zone"
+# (classname, name) as pytest names each testcase, and the readiness outcome of its item.
+EXPECTED = {
+    (MODULE, "test_ok"): ("OK-1", "passed"),
+    (MODULE, "test_db"): ("DB-1", "failed"),
+    (MODULE, "test_pg[orders]"): ("PG-1[orders]", "error"),  # one item per target
+    (MODULE, "test_redis"): ("REDIS-1", "skipped"),
+    (MODULE, "test_replica"): ("REPLICA-1", "failed"),
+    (MODULE, "test_pentest"): ("SEC-1", "waived"),
+    (MODULE, "test_oncall"): ("ONCALL-1", "attested"),
+    (MODULE, "test_signoff"): ("SIGNOFF-1", "pending"),
+    **{
+        (f"{MODULE}.TestOps.TestZones", f"test_zone[{zone}]"): (f"{ZONES}[{zone}]", "passed")
+        for zone in ("a.b", "c/d", "e[f", "g::h")
+    },
+}
+
+
+@pytest.fixture
+def every_outcome(pytester: pytest.Pytester) -> Iterator[pytest.Pytester]:
+    """A project whose items end in every outcome; PG-1's target refuses connections."""
+    attested_on = (date.today() - timedelta(days=3)).isoformat()
+    with refusing_port() as port:
+        pytester.makefile(
+            ".yaml",
+            readiness=f"""
+            profiles:
+              prod:
+                timeout: 1
+                postgres:
+                  - {{name: orders, dsn: 'postgresql://app@127.0.0.1:{port}/orders'}}
+                waivers:
+                  - {{id: SEC-1, reason: pen-test booked, by: alice, until: 2999-01-01}}
+                attestations:
+                  - {{id: ONCALL-1, by: bob, date: {attested_on}, valid_days: 30}}
+            """,
+        )
+        (pytester.path / "checks").mkdir()
+        (pytester.path / "checks" / "test_every_outcome.py").write_text(EVERY_OUTCOME)
+        yield pytester
+
+
+@FAMILIES
+@DIST
+def test_every_outcome_is_valid_and_read_alike_by_ci_consumers(
+    every_outcome: pytest.Pytester, family: str, dist: list[str]
+) -> None:
+    result, suite = run_junit(every_outcome, family, *dist)
+    xml = every_outcome.path / "junit.xml"
+    assert result.ret == 1
+    seen = result.parseoutcomes()
+    assert {k: v for k, v in seen.items() if k not in ("warnings", "warning")} == {
+        "passed": 7, "failed": 2, "errors": 1, "skipped": 1, "xfailed": 1,
+    }  # fmt: skip
+    # junitparser: pytest's summary plus the decision testcase, which fails on NO-GO.
+    declared, found = junit_consumers.junitparser_counts(xml)
+    expected = Counts(
+        tests=sum(seen.get(k, 0) for k in ("passed", "failed", "errors", "skipped", "xfailed")) + 1,
+        failures=seen["failed"] + 1,
+        errors=seen["errors"],
+        skipped=seen["skipped"] + seen["xfailed"],
+    )
+    assert declared == found == expected
+    html = junit_consumers.junit2html_render(xml)
+    assert "NO-GO - score" in html  # the decision testcase's failure message
+    assert "test_zone[g::h]" in html
+    # The readiness outcome of every item, where each family carries it.
+    props = properties(suite)
+    assert props["readiness.decision"] == "NO-GO"
+    for item_id, outcome in EXPECTED.values():
+        assert props[f"readiness.item.{item_id}"].endswith(f"|{outcome}"), item_id
+    cases = {
+        (c.get("classname"), c.get("name")): c
+        for c in suite.findall("testcase")
+        if c.get("classname") != "readiness"
+    }
+    assert set(cases) == set(EXPECTED)
+    for key, (item_id, outcome) in EXPECTED.items():
+        case_props = {p.get("name"): p.get("value") for p in cases[key].iter("property")}
+        if family == "xunit2":
+            assert case_props == {}
+        else:
+            assert case_props["readiness.id"] == item_id, key
+            assert case_props["readiness.outcome"] == outcome, key
+    assert "readiness.nodeid" not in xml.read_text(encoding="utf-8")
+
+
+FAILS_TWICE = """
+import pytest
+
+@pytest.fixture
+def cleanup():
+    yield
+    raise RuntimeError("cleanup failed")
+
+@pytest.mark.critical(id="TWICE-1")
+def test_twice(cleanup):
+    assert False, "call failed"
+"""
+
+
+@DIST
+def test_call_failure_and_teardown_error_both_carry_the_item(
+    project: pytest.Pytester, dist: list[str]
+) -> None:
+    """junitxml writes two testcases for one item here, the first finished only when the
+    teardown report arrives: both must carry the item's properties."""
+    project.makepyfile(test_twice=FAILS_TWICE)
+    result, suite = run_junit(project, "xunit1", *dist)
+    assert result.parseoutcomes() == {"failed": 1, "errors": 1}
+    cases = suite.findall("testcase[@name='test_twice']")
+    assert [c[-1].tag for c in cases] == ["failure", "error"]
+    for case in cases:
+        props = {p.get("name"): p.get("value") for p in case.iter("property")}
+        assert props["readiness.id"] == "TWICE-1"
+        assert props["readiness.outcome"] == "failed"

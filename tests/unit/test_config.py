@@ -257,7 +257,7 @@ def _jsonschema_accepts(document: object) -> bool:
     validator = jsonschema.Draft202012Validator(
         readiness_schema(), format_checker=jsonschema.FormatChecker()
     )
-    return validator.is_valid(json.loads(json.dumps(document, default=str)))
+    return bool(validator.is_valid(json.loads(json.dumps(document, default=str))))
 
 
 def _ours_accepts(document: object) -> bool:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -14,7 +16,9 @@ from pytest_readiness.model import (
     Outcome,
     RawOutcome,
     RawResult,
+    Scope,
     Severity,
+    Verdict,
     Waiver,
     WaiverState,
 )
@@ -45,14 +49,14 @@ def spec(
     )
 
 
-def run(items: list[tuple[Severity, RawOutcome | None]], **kwargs: object):  # type: ignore[no-untyped-def]
+def run(items: Sequence[tuple[Severity, RawOutcome | None]], **kwargs: Any) -> Verdict:
     specs = [spec(n, sev) for n, (sev, _) in enumerate(items)]
     raw = {
         s.nodeid: RawResult(out)
         for s, (_, out) in zip(specs, items, strict=True)
         if out is not None
     }
-    return evaluate(specs, raw, kwargs.pop("policy", Policy()), today=TODAY, **kwargs)  # type: ignore[arg-type]
+    return evaluate(specs, raw, kwargs.pop("policy", Policy()), today=TODAY, **kwargs)
 
 
 DECISIONS = [
@@ -280,3 +284,16 @@ EXITS = [
 @pytest.mark.parametrize(("decision", "pytest_status", "policy", "expected"), EXITS)
 def test_exit_status(decision: Decision, pytest_status: int, policy: Policy, expected: int) -> None:
     assert exit_status(decision, pytest_status, policy) == expected
+
+
+@pytest.mark.parametrize(
+    ("scope", "text"),
+    [
+        (Scope(selected=1, total=1), "full, 1 item"),
+        (Scope(selected=12, total=12), "full, 12 items"),
+        (Scope(selected=1, total=1, narrowed_by=("-k 'x'",)), "-k 'x', 1 of 1 item"),
+        (Scope(selected=2, total=9, narrowed_by=("critical only",)), "critical only, 2 of 9 items"),
+    ],
+)
+def test_scope_counts_items_in_plain_english(scope: Scope, text: str) -> None:
+    assert scope.describe() == text

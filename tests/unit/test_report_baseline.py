@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -66,28 +68,39 @@ def test_an_identical_run_has_no_changes(tmp_path: Path) -> None:
     assert diff.newly_failing == diff.fixed == diff.added == diff.removed == ()
 
 
+def broken(change: Callable[[dict[str, Any]], object]) -> str:
+    """A real JSON result with one part broken by ``change``."""
+    data = json_report.to_dict(sample_verdict(baseline=False))
+    change(data)
+    return json.dumps(data)
+
+
 BAD = [
     ("missing", None, "baseline file not found"),
     ("not JSON", "{not json", "the baseline is not JSON"),
-    ("not an object", "[1, 2]", "the baseline is not a JSON object"),
+    ("not an object", "[1, 2]", "expected a mapping"),
     ("no schema version", '{"decision": "GO"}', "schema_version: expected 1, got None"),
     ("future schema", '{"schema_version": 2}', "schema_version: expected 1, got 2"),
-    ("bad decision", '{"schema_version": 1, "decision": "MAYBE"}', "decision: unknown decision"),
     (
-        "bad score",
-        '{"schema_version": 1, "decision": "GO", "score": "high"}',
-        "score: expected an integer 0..100",
+        "bad decision",
+        broken(lambda d: d.update(decision="MAYBE")),
+        "decision: 'MAYBE' is not allowed",
+    ),
+    ("bad score", broken(lambda d: d.update(score="high")), "score: expected an integer"),
+    ("score out of range", broken(lambda d: d.update(score=101)), "score:"),
+    ("no items", broken(lambda d: d.pop("items")), "items"),
+    ("bad outcome", broken(lambda d: d["items"][0].update(outcome="meh")), "items[0].outcome"),
+    (
+        "weight of the wrong type",
+        broken(lambda d: d["items"][0].update(weight="heavy")),
+        "items[0].weight",
     ),
     (
-        "no items",
-        '{"schema_version": 1, "decision": "GO", "score": 5}',
-        "items: expected a list of items",
+        "evidence of the wrong type",
+        broken(lambda d: d["items"][0].update(evidence=7)),
+        "items[0].evidence",
     ),
-    (
-        "bad item",
-        '{"schema_version": 1, "decision": "GO", "score": 5, "items": [{"id": "A", "outcome": "meh"}]}',
-        "items[0]: expected an object with 'id' and 'outcome'",
-    ),
+    ("reasons of the wrong type", broken(lambda d: d.update(reasons="all good")), "reasons"),
 ]
 
 

@@ -2,22 +2,21 @@
 
 Processes (xdist): workers collect and run tests, the controller only receives reports.
 - a single process does everything;
-- a worker computes specs at collection and ships them once through ``workeroutput``
-  (:class:`EvidenceShipper` attaches each test's evidence to its teardown report);
-- the controller stores forwarded reports, merges the workers' specs, decides and reports.
+- a worker ships specs and evidence on the reports xdist forwards (:mod:`.worker`), and all its
+  specs once more at the end (items that never ran, e.g. after ``-x``);
+- the controller stores forwarded reports, decides and reports.
 
-The per-report path is one dict assignment; everything else happens once, at the end.
+The decision is made in a ``pytest_sessionfinish`` wrapper that runs after every other plugin's
+and conftest's ``pytest_sessionfinish`` (and after pytest's junitxml wrote its file), so nothing
+changes the exit status after the reports were written with it.
 """
 
 from __future__ import annotations
 
-import platform
-import socket
-import subprocess
 import time
 from collections.abc import Generator
-from dataclasses import asdict, replace
-from datetime import date, datetime, timezone
+from dataclasses import replace
+from datetime import date
 from typing import Any
 
 import pytest
@@ -26,15 +25,22 @@ from pytest_readiness.config import Profile
 from pytest_readiness.errors import MarkerError
 from pytest_readiness.evidence import EvidenceStore
 from pytest_readiness.markers import SEVERITY_NAMES, severity_marks, spec_of
-from pytest_readiness.model import ItemSpec, RawResult, RunInfo, Scope, Severity, Verdict
+from pytest_readiness.model import ItemSpec, RawResult, Verdict
 from pytest_readiness.outcomes import CRASH_PHASE, reduce_reports
-from pytest_readiness.policy import RunState, evaluate, exit_status
-from pytest_readiness.redaction import Redactor
-from pytest_readiness.reporting import redact_verdict, write_reports
+from pytest_readiness.policy import RunState, evaluate
+from pytest_readiness.redaction import Redactor, redact_verdict
+from pytest_readiness.reporting import publish
+from pytest_readiness.run_facts import run_info, scope_of
+from pytest_readiness.worker import (
+    EVIDENCE_ATTRIBUTE,
+    SPEC_ATTRIBUTE,
+    WORKEROUTPUT_KEY,
+    spec_from_dict,
+    spec_to_dict,
+)
 
 SPEC_KEY = pytest.StashKey[ItemSpec]()
 KWARGS_KEY = pytest.StashKey[dict[str, Any]]()
-WORKEROUTPUT_KEY = "readiness"
 
 
 class ReadinessSession:
@@ -48,7 +54,8 @@ class ReadinessSession:
         self.redactor = redactor
         self.is_worker = is_worker
         self.evidence = EvidenceStore(redactor)
-        self.specs: dict[str, ItemSpec] = {}  # nodeid -> spec, in collection order
+        self.specs: dict[str, ItemSpec] = {}  # nodeid -> spec (xdist: in arrival order)
+        self.order: dict[str, int] = {}  # xdist controller: nodeid -> its collection index
         self.total = 0  # items collected before any deselection
         self.reports: dict[tuple[str, str], Any] = {}
         self.crashed: list[str] = []
@@ -103,8 +110,16 @@ class ReadinessSession:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.reports[report.nodeid, report.when] = report
+        shipped = getattr(report, SPEC_ATTRIBUTE, None)  # from a worker (see worker.py)
+        if shipped is not None and report.nodeid not in self.specs:
+            self.specs[report.nodeid] = spec_from_dict(shipped)
 
     # -- xdist controller -----------------------------------------------------------------
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        if not self.order:  # every worker collects the same items in the same order
+            self.order = {nodeid: index for index, nodeid in enumerate(ids)}
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
@@ -116,36 +131,47 @@ class ReadinessSession:
             self.total = max(self.total, shipped["total"])
             for data in shipped["specs"]:
                 if data["nodeid"] not in self.specs:
-                    data = dict(data, severity=Severity(data["severity"]))
-                    self.specs[data["nodeid"]] = ItemSpec(**data)
+                    self.specs[data["nodeid"]] = spec_from_dict(data)
 
     # -- end of session --------------------------------------------------------------------
 
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+    @pytest.hookimpl(wrapper=True, trylast=True)
+    def pytest_sessionfinish(
+        self, session: pytest.Session, exitstatus: int
+    ) -> Generator[None, None, None]:
+        failure: BaseException | None = None
+        try:
+            yield
+        except Exception as exc:  # another plugin's or a conftest's sessionfinish failed
+            failure = exc
         if self.config.option.collectonly:
+            if failure is not None:
+                raise failure
             return
         if self.is_worker:
-            output = self.config.workeroutput  # type: ignore[attr-defined]
-            output[WORKEROUTPUT_KEY] = {
+            self.config.workeroutput[WORKEROUTPUT_KEY] = {  # type: ignore[attr-defined]
                 "total": self.total,
-                "specs": [_spec_dict(s) for s in self.specs.values()],
+                "specs": [spec_to_dict(s) for s in self.specs.values()],
             }
+            if failure is not None:
+                raise failure
             return
-        verdict = self._decide(session, int(exitstatus))
-        self.verdict = verdict
-        session.exitstatus = verdict.exit_status
+        pytest_status = int(session.exitstatus)
+        if failure is not None:
+            pytest_status = int(pytest.ExitCode.INTERNAL_ERROR)
+            self.report_problems.append(
+                f"a pytest_sessionfinish hook failed: {type(failure).__name__}: {failure}"
+            )
+        verdict = self._decide(session, pytest_status, failure)
         self.config.hook.pytest_readiness_verdict(verdict=verdict, config=self.config)
-        self.report_problems = write_reports(verdict, self.config)
-        if self.report_problems and session.exitstatus in (
-            pytest.ExitCode.OK,
-            pytest.ExitCode.TESTS_FAILED,
-        ):
-            session.exitstatus = (
-                pytest.ExitCode.USAGE_ERROR
-            )  # a CI job must not pass without its reports
+        verdict, problems = publish(verdict, self.config, self.profile.policy, pytest_status)
+        self.verdict = verdict
+        self.report_problems.extend(problems)
+        session.exitstatus = verdict.exit_status
 
-    def _decide(self, session: pytest.Session, pytest_status: int) -> Verdict:
+    def _decide(
+        self, session: pytest.Session, pytest_status: int, failure: BaseException | None
+    ) -> Verdict:
         phases: dict[str, dict[str, Any]] = {}
         for (nodeid, when), report in self.reports.items():
             phases.setdefault(nodeid, {})[when] = report
@@ -153,76 +179,36 @@ class ReadinessSession:
         for nodeid, by_phase in phases.items():
             evidence = self.evidence.records.get(nodeid)
             if evidence is None and "teardown" in by_phase:
-                evidence = getattr(by_phase["teardown"], "readiness_evidence", None)
+                evidence = getattr(by_phase["teardown"], EVIDENCE_ATTRIBUTE, None)
             raw[nodeid] = reduce_reports(by_phase, evidence)
         crashed = list(self.crashed)
         for nodeid, by_phase in phases.items():
             if CRASH_PHASE in by_phase and not crashed:
                 crashed.append(f"while running {nodeid}")
+        interrupted = _interruption(session, pytest_status, self.collection_errors)
+        if failure is not None:
+            interrupted = f"internal error: {type(failure).__name__} in pytest_sessionfinish"
+        specs = list(self.specs.values())
+        if self.order:  # reports arrive in any order; reports list items as collected
+            specs.sort(key=lambda spec: self.order.get(spec.nodeid, len(self.order)))
         verdict = evaluate(
-            list(self.specs.values()),
+            specs,
             raw,
             self.profile.policy,
             waivers=self.profile.waivers,
             attestations=self.profile.attestations,
             today=date.today(),
-            run_state=RunState(
-                interrupted=_interruption(session, pytest_status, self.collection_errors),
-                crashed_workers=tuple(crashed),
-            ),
-            scope=self._scope(),
-            run=self._run_info(),
+            run_state=RunState(interrupted=interrupted, crashed_workers=tuple(crashed)),
+            scope=scope_of(self.config, len(self.specs), self.total),
+            run=run_info(self.config, self.profile.name, self.profile.source, self.started),
         )
-        status = exit_status(verdict.decision, pytest_status, self.profile.policy)
-        if status == 0 and verdict.decision.value not in ("GO", "DELAY"):
-            status = 1  # never exit 0 on NO-GO, NO DATA or INCOMPLETE
         verdict = redact_verdict(verdict, self.redactor)
-        verdict = replace(verdict, exit_status=status)
         if self.baseline is not None:
             from pytest_readiness.baseline import compare
 
             path, previous = self.baseline
             verdict = replace(verdict, baseline=compare(verdict, previous, path))
         return verdict
-
-    def _scope(self) -> Scope:
-        option = self.config.option
-        narrowed: list[str] = []
-        markexpr = getattr(option, "markexpr", "") or ""
-        if markexpr:
-            narrowed.append(
-                f"{markexpr} only" if markexpr.strip() in SEVERITY_NAMES else f"-m '{markexpr}'"
-            )
-        if getattr(option, "keyword", ""):
-            narrowed.append(f"-k '{option.keyword}'")
-        if self.config.args_source == pytest.Config.ArgsSource.ARGS and self.config.args:
-            narrowed.append("paths: " + " ".join(self.config.args))
-        if getattr(option, "deselect", None):
-            narrowed.append("--deselect")
-        return Scope(
-            selected=len(self.specs),
-            total=max(self.total, len(self.specs)),
-            narrowed_by=tuple(narrowed),
-        )
-
-    def _run_info(self) -> RunInfo:
-        from pytest_readiness import __version__
-
-        workers = getattr(self.config.option, "numprocesses", None)
-        return RunInfo(
-            profile=self.profile.name,
-            config_path=self.profile.source,
-            started_at=datetime.fromtimestamp(self.started, tz=timezone.utc).isoformat(
-                timespec="seconds"
-            ),
-            duration=round(time.time() - self.started, 3),
-            hostname=socket.gethostname(),
-            git_commit=_git_commit(self.config.rootpath),
-            pytest_version=pytest.__version__,
-            plugin_version=__version__,
-            python_version=platform.python_version(),
-            workers=workers if isinstance(workers, int) else 0,
-        )
 
     # -- terminal ----------------------------------------------------------------------------
 
@@ -243,20 +229,6 @@ class ReadinessSession:
             terminalreporter.write_line(f"readiness: {problem}", red=True, bold=True)
 
 
-class EvidenceShipper:
-    """Worker side: puts each test's evidence on its teardown report, which xdist forwards."""
-
-    def __init__(self, store: EvidenceStore) -> None:
-        self.store = store
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.when == "teardown" and self.store.records:
-            records = self.store.records.pop(report.nodeid, None)
-            if records:
-                report.readiness_evidence = records  # type: ignore[attr-defined]
-
-
 def _keep_effective_severity_marks(items: list[pytest.Item]) -> None:
     """-m matches every mark in an item's chain (a class's ``critical`` selects its ``important``
     methods too); strip severity marks from every node and put the effective one on each item."""
@@ -272,12 +244,6 @@ def _keep_effective_severity_marks(items: list[pytest.Item]) -> None:
         item.add_marker(getattr(pytest.mark, severity)(**item.stash[KWARGS_KEY]))
 
 
-def _spec_dict(spec: ItemSpec) -> dict[str, Any]:
-    data = asdict(spec)
-    data["severity"] = spec.severity.value
-    return data
-
-
 def _interruption(session: pytest.Session, status: int, collection_errors: int) -> str | None:
     if collection_errors:
         return f"{collection_errors} error(s) during collection"
@@ -290,18 +256,3 @@ def _interruption(session: pytest.Session, status: int, collection_errors: int) 
     if session.shouldfail or session.shouldstop:
         return str(session.shouldfail or session.shouldstop)
     return None
-
-
-def _git_commit(root: Any) -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--short=12", "HEAD"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=2,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None if out.returncode == 0 else None

@@ -1,0 +1,260 @@
+"""The one description of every target kind: its connector, extra, fixture and settings.
+
+Everything else that names kinds or their settings follows from :data:`CONNECTORS`: the
+profile keys the config loader accepts (``config.TARGET_KINDS``), the connection fixtures,
+the target part of ``schemas/readiness.schema.json`` and the target section of
+``docs/configuration.md`` (both written by ``python -m pytest_readiness.connectors.derived``),
+and which settings are secrets. Tests prove that every setting a connector reads is declared
+here. This module imports no connector and no driver.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["COMMON_SETTINGS", "CONNECTORS", "Connector", "Setting", "by_fixture"]
+
+_STRING: Mapping[str, Any] = {"type": "string"}
+_STRINGS: Mapping[str, Any] = {"type": "array", "items": {"type": "string"}}
+_STRING_OR_LIST: Mapping[str, Any] = {"anyOf": [{"type": "string"}, _STRINGS]}
+_BOOLEAN: Mapping[str, Any] = {"type": "boolean"}
+_SECONDS: Mapping[str, Any] = {"type": "number", "exclusiveMinimum": 0}
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One key of a target entry: its JSON Schema type and a one-line explanation.
+
+    ``secret``: the value itself is a credential and is masked in every output.
+    ``secret_entries``: a mapping whose entries with credential-like names
+    (:data:`~pytest_readiness.redaction.SECRET_NAMES`) hold credentials, like HTTP headers.
+    Passwords and tokens in URLs and DSNs are secrets whatever the setting.
+    """
+
+    name: str
+    schema: Mapping[str, Any]
+    doc: str
+    required: bool = False
+    secret: bool = False
+    secret_entries: bool = False
+
+    def json_schema(self) -> dict[str, Any]:
+        """The schema of this key as the shipped JSON Schema states it."""
+        schema = {**self.schema, "description": self.doc}
+        if self.secret:
+            schema["writeOnly"] = True  # JSON Schema's mark for values that are never shown
+        return schema
+
+
+@dataclass(frozen=True)
+class Connector:
+    """A target kind: the profile key, what connects to it and what the profile may set.
+
+    ``module`` exposes ``connect(target, redactor)``; ``driver`` is the module the ``extra``
+    installs, checked before ``module`` is imported ("" when the module checks it itself).
+    """
+
+    kind: str
+    module: str
+    extra: str
+    driver: str
+    fixture: str
+    fixture_doc: str
+    settings: tuple[Setting, ...]
+
+    def setting(self, name: str) -> Setting | None:
+        return next((s for s in (*COMMON_SETTINGS, *self.settings) if s.name == name), None)
+
+
+#: Keys every target has; the config loader reads them, connectors get ``target.name/timeout``.
+COMMON_SETTINGS = (
+    Setting(
+        "name",
+        {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},
+        "Target name; appears in test ids, e.g. test_x[orders].",
+        required=True,
+    ),
+    Setting("timeout", _SECONDS, "Seconds for every connection and request to this target."),
+)
+
+_KUBERNETES = Connector(
+    kind="kubernetes",
+    # the offline backend needs only pyyaml: the module imports the client when it goes live
+    module="pytest_readiness.connectors.kubernetes",
+    extra="k8s",
+    driver="",
+    fixture="k8s_api",
+    fixture_doc="The Kubernetes cluster (live API or rendered manifests) of each ``kubernetes`` target.",
+    settings=(
+        Setting(
+            "kubeconfig", _STRING, "Live: kubeconfig file (default: $KUBECONFIG or ~/.kube/config)."
+        ),
+        Setting(
+            "context", _STRING, "Live: kubeconfig context (default: the file's current context)."
+        ),
+        Setting(
+            "in_cluster",
+            _BOOLEAN,
+            "Live: true uses the pod's service account, false never does (default: only when "
+            "KUBERNETES_SERVICE_HOST is set and neither kubeconfig nor context is).",
+        ),
+        Setting(
+            "namespaces", _STRINGS, "Namespaces to read namespaced objects from (default: all)."
+        ),
+        Setting(
+            "manifests",
+            _STRING_OR_LIST,
+            "Offline: files, directories or globs of rendered manifests, read instead of a cluster.",
+        ),
+        Setting(
+            "default_namespace",
+            _STRING,
+            "Offline: namespace of namespaced objects that name none (default: default).",
+        ),
+    ),
+)
+
+_POSTGRES = Connector(
+    kind="postgres",
+    module="pytest_readiness.connectors.postgres",
+    extra="postgres",
+    driver="psycopg",
+    fixture="pg_conn",
+    fixture_doc="A read-only PostgreSQL session (psycopg 3) for each ``postgres`` target.",
+    settings=(
+        Setting(
+            "dsn",
+            _STRING,
+            "URL (postgresql://user:pw@host:5432/db?sslmode=verify-full) or keyword DSN.",
+            required=True,
+        ),
+        Setting("password", _STRING, "Password, when it is not in the DSN.", secret=True),
+        Setting(
+            "statement_timeout",
+            _SECONDS,
+            "Seconds a single statement may run (default: the target's timeout).",
+        ),
+    ),
+)
+
+_REDIS = Connector(
+    kind="redis",
+    module="pytest_readiness.connectors.redis",
+    extra="redis",
+    driver="redis",
+    fixture="redis_conn",
+    fixture_doc="A Redis connection (redis-py) for each ``redis`` target.",
+    settings=(
+        Setting(
+            "url",
+            _STRING,
+            "redis://[user:password@]host:6379/0, or rediss://... for TLS.",
+            required=True,
+        ),
+        Setting("username", _STRING, "ACL user name, when it is not in the URL."),
+        Setting("password", _STRING, "Password, when it is not in the URL.", secret=True),
+        Setting("ca", _STRING, "rediss://: CA bundle to trust."),
+        Setting("verify", _BOOLEAN, "rediss://: false skips certificate checks (default true)."),
+    ),
+)
+
+_NATS = Connector(
+    kind="nats",
+    module="pytest_readiness.connectors.nats",
+    extra="nats",
+    driver="nats",
+    fixture="nats_conn",
+    fixture_doc=(
+        "A synchronous NATS connection (nats-py) with JetStream and monitoring for each "
+        "``nats`` target."
+    ),
+    settings=(
+        Setting(
+            "servers", _STRING_OR_LIST, "nats:// or tls:// URL, or a list of them.", required=True
+        ),
+        Setting("user", _STRING, "User name, with password."),
+        Setting("password", _STRING, "Password of user.", secret=True),
+        Setting("token", _STRING, "Authentication token.", secret=True),
+        Setting("creds", _STRING, "Path of a .creds file (needs the nkeys package)."),
+        Setting(
+            "tls",
+            {
+                "anyOf": [
+                    _BOOLEAN,
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "properties": {"ca": _STRING, "cert": _STRING, "key": _STRING},
+                    },
+                ]
+            },
+            "true, or paths {ca, cert, key} of the CA bundle and a client certificate and key.",
+        ),
+        Setting(
+            "monitor", _STRING, "Monitoring endpoint (http://host:8222) for nats_conn.monitor()."
+        ),
+    ),
+)
+
+_HTTP = Connector(
+    kind="http",
+    module="pytest_readiness.connectors.http",
+    extra="http",
+    driver="requests",
+    fixture="http_session",
+    fixture_doc="An HTTP session (requests) bound to each ``http`` target's base URL.",
+    settings=(
+        Setting(
+            "base_url",
+            _STRING,
+            "http:// or https:// URL that paths are relative to.",
+            required=True,
+        ),
+        Setting(
+            "headers",
+            {"type": "object", "additionalProperties": _STRING},
+            "Headers sent on every request; credential-like ones (Authorization, ...) are secrets.",
+            secret_entries=True,
+        ),
+        Setting(
+            "verify",
+            {"anyOf": [_BOOLEAN, _STRING]},
+            "true (default), false (no certificate check) or the path of a CA bundle.",
+        ),
+        Setting("health_path", _STRING, "Path GET at connect (default: the base URL)."),
+    ),
+)
+
+_HOSTS = Connector(
+    kind="hosts",
+    module="pytest_readiness.connectors.hosts",
+    extra="hosts",
+    driver="testinfra",
+    fixture="target_host",
+    fixture_doc="A testinfra host for each ``hosts`` target.",
+    settings=(
+        Setting(
+            "spec",
+            _STRING,
+            "testinfra host spec: local://, ssh://user@host, docker://c, kubectl://pod?namespace=x.",
+            required=True,
+        ),
+        Setting("sudo", _BOOLEAN, "Run commands through sudo (default false)."),
+        Setting("sudo_user", _STRING, "User sudo runs commands as (default: root)."),
+    ),
+)
+
+#: profile key -> its connector, in the order the docs and the schema list them
+CONNECTORS: dict[str, Connector] = {
+    c.kind: c for c in (_KUBERNETES, _POSTGRES, _REDIS, _NATS, _HTTP, _HOSTS)
+}
+
+
+def by_fixture(fixture: str) -> Connector:
+    """The connector whose connection fixture is ``fixture``."""
+    for connector in CONNECTORS.values():
+        if connector.fixture == fixture:
+            return connector
+    raise KeyError(fixture)

@@ -1,0 +1,66 @@
+"""Facts about a run for report headers and the scope line: who, where, what was selected."""
+
+from __future__ import annotations
+
+import platform
+import socket
+import subprocess
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from pytest_readiness.markers import SEVERITY_NAMES
+from pytest_readiness.model import RunInfo, Scope
+
+
+def scope_of(config: pytest.Config, selected: int, total: int) -> Scope:
+    """How the command line narrowed the suite (-m, -k, paths, --deselect)."""
+    option = config.option
+    narrowed: list[str] = []
+    markexpr = getattr(option, "markexpr", "") or ""
+    if markexpr:
+        narrowed.append(
+            f"{markexpr} only" if markexpr.strip() in SEVERITY_NAMES else f"-m '{markexpr}'"
+        )
+    if getattr(option, "keyword", ""):
+        narrowed.append(f"-k '{option.keyword}'")
+    if config.args_source == pytest.Config.ArgsSource.ARGS and config.args:
+        narrowed.append("paths: " + " ".join(config.args))
+    if getattr(option, "deselect", None):
+        narrowed.append("--deselect")
+    return Scope(selected=selected, total=max(total, selected), narrowed_by=tuple(narrowed))
+
+
+def run_info(config: pytest.Config, profile: str, source: str | None, started: float) -> RunInfo:
+    from pytest_readiness import __version__
+
+    workers = getattr(config.option, "numprocesses", None)
+    return RunInfo(
+        profile=profile,
+        config_path=source,
+        started_at=datetime.fromtimestamp(started, tz=timezone.utc).isoformat(timespec="seconds"),
+        duration=round(time.time() - started, 3),
+        hostname=socket.gethostname(),
+        git_commit=git_commit(config.rootpath),
+        pytest_version=pytest.__version__,
+        plugin_version=__version__,
+        python_version=platform.python_version(),
+        workers=workers if isinstance(workers, int) else 0,
+    )
+
+
+def git_commit(root: Path) -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=2,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
