@@ -295,10 +295,14 @@ def license_allowed(expression: str, allowed: Iterable[str]) -> bool:
 
 
 def _xml(text: str, what: str) -> ET.Element:
-    if "<!DOCTYPE" in text or "<!ENTITY" in text:  # reports never need them; entities can explode
-        raise ArtifactError(f"{what}: DOCTYPE/ENTITY declarations are not accepted")
+    """Parse untrusted XML with defusedxml: no DTDs, entities or external references."""
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import fromstring
+
     try:
-        return ET.fromstring(text)
+        return fromstring(text, forbid_dtd=True)
+    except DefusedXmlException:
+        raise ArtifactError(f"{what}: DOCTYPE/ENTITY declarations are not accepted") from None
     except ET.ParseError as exc:
         raise ArtifactError(f"{what}: not well-formed XML ({exc})") from None
 

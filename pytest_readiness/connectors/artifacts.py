@@ -16,17 +16,7 @@ from pytest_readiness.connectors.base import Target
 from pytest_readiness.errors import ConfigError
 from pytest_readiness.redaction import Redactor
 
-__all__ = ["REPORT_KINDS", "ArtifactFiles", "connect"]
-
-#: setting name -> what the files hold
-REPORT_KINDS = {
-    "junit": "JUnit XML test results",
-    "coverage": "coverage report (Cobertura XML or coverage.py JSON)",
-    "sarif": "SARIF static-analysis results",
-    "vulnerabilities": "vulnerability scan (Trivy or Grype JSON)",
-    "load_test": "load-test summary (k6 JSON summary or Locust *_stats.csv)",
-    "licenses": "licence report (pip-licenses or license-checker JSON)",
-}
+__all__ = ["ArtifactFiles", "connect"]
 
 #: Reports larger than this are refused rather than read into memory.
 MAX_BYTES = 64 * 1024 * 1024
@@ -89,9 +79,16 @@ def connect(target: Target, redactor: Redactor) -> ArtifactFiles:
             f"{base_dir} is not a directory",
             "set base_dir to the folder the pipeline's reports are in",
         )
+    configured = {
+        "junit": settings.get("junit"),
+        "coverage": settings.get("coverage"),
+        "sarif": settings.get("sarif"),
+        "vulnerabilities": settings.get("vulnerabilities"),
+        "load_test": settings.get("load_test"),
+        "licenses": settings.get("licenses"),
+    }
     patterns: dict[str, tuple[str, ...]] = {}
-    for kind in REPORT_KINDS:
-        value = settings.get(kind)
+    for kind, value in configured.items():
         if value is None:
             continue
         if isinstance(value, str):

@@ -13,16 +13,14 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from pytest_readiness.connectors.base import Target, fail
+from pytest_readiness.connectors.base import Target, describe_error, fail
 from pytest_readiness.errors import ConfigError
 from pytest_readiness.redaction import Redactor
 
 if TYPE_CHECKING:
     import requests
 
-__all__ = ["COMPONENTS", "ObservabilityStack", "connect"]
-
-COMPONENTS = ("prometheus", "alertmanager", "grafana")
+__all__ = ["ObservabilityStack", "connect"]
 
 
 class ObservabilityStack:
@@ -48,8 +46,6 @@ class ObservabilityStack:
     def get(self, component: str, path: str, **params: Any) -> requests.Response:
         """GET ``path`` of a component; transport failures raise connector errors."""
         import requests
-
-        from pytest_readiness.connectors.http import describe_error
 
         headers = {}
         if component == "grafana" and self._grafana_token:
@@ -99,9 +95,13 @@ def connect(target: Target, redactor: Redactor) -> ObservabilityStack:
     import requests
 
     settings = target.settings
+    configured = {
+        "prometheus": settings.get("prometheus"),
+        "alertmanager": settings.get("alertmanager"),
+        "grafana": settings.get("grafana"),
+    }
     urls: dict[str, str] = {}
-    for component in COMPONENTS:
-        url = settings.get(component)
+    for component, url in configured.items():
         if url is None:
             continue
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
