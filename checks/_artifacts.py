@@ -279,16 +279,61 @@ def parse_licenses(text: str) -> dict[str, str]:
 
 
 def license_allowed(expression: str, allowed: Iterable[str]) -> bool:
-    """Whether an expression is allowed: any alternative (``OR``, ``;``) whose every part
-    (``AND``) is on the list; comparison ignores case and surrounding parentheses."""
+    """Whether a licence expression is allowed, SPDX-style: ``A AND B`` needs both, ``A OR B``
+    (or pip-licenses' ``A; B``) either, AND binds tighter, parentheses group; ``X WITH exc``
+    counts as ``X``. Names compare ignoring case; an empty or malformed expression is not
+    allowed."""
     allow = {a.strip().lower() for a in allowed}
-    for alternative in re.split(r"\s+OR\s+|;|\|\|", expression, flags=re.IGNORECASE):
-        parts = [
-            p.strip(" ()").lower() for p in re.split(r"\s+AND\s+", alternative, flags=re.IGNORECASE)
-        ]
-        if parts and all(p and p in allow for p in parts):
-            return True
-    return False
+    if expression.strip().lower() in allow:  # names with parentheses: "ISC License (ISCL)"
+        return True
+    if ";" in expression:  # pip-licenses joins a package's classifiers with "; "
+        return any(license_allowed(part, allow) for part in expression.split(";"))
+    tokens = [
+        t.strip()
+        for t in re.split(r"(\(|\)|\bAND\b|\bOR\b)", expression, flags=re.IGNORECASE)
+        if t.strip()
+    ]
+    position = 0
+
+    def peek() -> str:
+        return tokens[position].upper() if position < len(tokens) else ""
+
+    def either() -> bool:
+        nonlocal position
+        result = both()
+        while peek() == "OR":
+            position += 1
+            result = both() or result
+        return result
+
+    def both() -> bool:
+        nonlocal position
+        result = single()
+        while peek() == "AND":
+            position += 1
+            result = single() and result
+        return result
+
+    def single() -> bool:
+        nonlocal position
+        if peek() == "(":
+            position += 1
+            result = either()
+            if peek() != ")":
+                raise ValueError("unbalanced parentheses")
+            position += 1
+            return result
+        if peek() in ("", ")", "AND", "OR"):
+            raise ValueError("licence name expected")
+        name = re.split(r"\s+WITH\s+", tokens[position], flags=re.IGNORECASE)[0]
+        position += 1
+        return name.strip().lower() in allow
+
+    try:
+        result = either()
+    except ValueError:
+        return False
+    return result and position == len(tokens)
 
 
 # -- shared -----------------------------------------------------------------------------------

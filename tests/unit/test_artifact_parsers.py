@@ -150,3 +150,33 @@ def test_licence_reports_and_the_allow_list() -> None:
     assert license_allowed("MIT AND Apache-2.0", allowed)
     assert not license_allowed("UNKNOWN", allowed)
     assert not license_allowed("", allowed)
+
+
+def test_licence_expressions_follow_spdx_precedence() -> None:
+    allowed = ["MIT", "Apache-2.0", "MPL-2.0", "Mozilla Public License 2.0 (MPL 2.0)"]
+    assert not license_allowed("GPL-3.0-only AND (Apache-2.0 OR MIT)", allowed)
+    assert license_allowed("MPL-2.0 AND (Apache-2.0 OR MIT)", allowed)
+    assert license_allowed("GPL-3.0-only OR MIT AND Apache-2.0", allowed)
+    assert license_allowed("Apache-2.0 WITH LLVM-exception", allowed)
+    assert license_allowed("BSD License; Mozilla Public License 2.0 (MPL 2.0)", allowed)
+    for malformed in ("MIT AND", "(MIT", "MIT)", "AND MIT"):
+        assert not license_allowed(malformed, allowed), malformed
+
+
+def test_real_pip_licenses_report_against_the_default_allow_list() -> None:
+    from checks.test_artifacts import THRESHOLDS
+
+    allowed = THRESHOLDS["ART-LICENSE-ALLOWLIST"]["art_license_allow"]
+    packages = parse_licenses(_sample("pip-licenses-real.json"))
+    rejected = {
+        p.split("@")[0] for p, licence in packages.items() if not license_allowed(licence, allowed)
+    }
+    assert len(packages) == 126
+    assert rejected == {"cffi", "numpy", "regex", "zope.event", "zope.interface"}
+
+
+def test_real_locust_stats() -> None:
+    summary = parse_load_test(_sample("locust-real_stats.csv"))
+    assert (summary.requests, summary.p95_ms, summary.p99_ms) == (1530, 10.0, 16.0)
+    assert summary.error_rate == pytest.approx(311 / 1530)
+    assert summary.rps == pytest.approx(305.765, abs=0.001)
