@@ -69,11 +69,14 @@ def test_http_health_endpoints_answer_2xx(
 ) -> None:
     """Health, readiness and liveness endpoints answer 2xx
 
-    Each path in ``http_health_paths`` is fetched with the target's timeout; it must answer
-    2xx and, when the body is a JSON object with a ``status`` field, that status must be one of
-    ``http_health_ok_statuses``.
+    Each path in ``http_health_paths`` (default: the target's ``health_path`` when it sets
+    one, else /healthz, /readyz and /livez) is fetched with the target's timeout; it must
+    answer 2xx and, when the body is a JSON object with a ``status`` field, that status must be
+    one of ``http_health_ok_statuses``.
     """
-    paths = as_list(_threshold(readiness, "HTTP-HEALTH", "http_health_paths"), "http_health_paths")
+    own = http_session.target.settings.get("health_path")
+    default = [own] if own else THRESHOLDS["HTTP-HEALTH"]["http_health_paths"]
+    paths = as_list(readiness.threshold("http_health_paths", default), "http_health_paths")
     ok = {s.lower() for s in _threshold(readiness, "HTTP-HEALTH", "http_health_ok_statuses")}
     assert paths, "http_health_paths is empty; list the service's health endpoints"
     problems = []

@@ -168,6 +168,26 @@ def test_latency_errors_and_unresolvable_names_fail(
     assert dns["evidence"][0]["observed"] == ["127.0.0.1"]
 
 
+def test_health_paths_default_to_the_targets_health_path(
+    pytester: pytest.Pytester, services: dict[str, ServedHttp]
+) -> None:
+    profile = f"""
+    profiles:
+      prod:
+        http:
+          - {{name: ready, base_url: '{services["ready"].url}', health_path: /livez}}
+          - {{name: unready, base_url: '{services["unready"].url}'}}
+    """
+    run = run_checks(pytester, profile, "test_http.py", args=("-k", "health"))
+    assert run.outcomes() == {"HTTP-HEALTH[ready]": "passed", "HTTP-HEALTH[unready]": "failed"}
+    assert [r["label"] for r in run.evidence("HTTP-HEALTH[ready]")] == ["/livez"]
+    assert [r["label"] for r in run.evidence("HTTP-HEALTH[unready]")] == [
+        "/healthz",
+        "/readyz",
+        "/livez",
+    ]
+
+
 def test_health_check_without_a_target_is_not_applicable(pytester: pytest.Pytester) -> None:
     run = run_checks(pytester, "profiles:\n  prod: {}\n", "test_http.py")
     assert set(run.outcomes().values()) == {"skipped"}
