@@ -184,6 +184,37 @@ def parse_vulnerabilities(text: str) -> VulnSummary:
     return VulnSummary(tool, dict(counts), {k: tuple(sorted(v)) for k, v in ids.items()})
 
 
+# -- Secret scans -----------------------------------------------------------------------------
+
+
+def parse_secret_scan(text: str) -> tuple[str, ...]:
+    """``rule at file:line`` of each finding of a gitleaks JSON report (an array) or trufflehog
+    ``--json`` output (one object per line). The secret itself is never read out."""
+    stripped = text.strip()
+    if not stripped:
+        return ()
+    if stripped.startswith("["):
+        findings = _json(stripped, "gitleaks report", allow_list=True)
+        if not isinstance(findings, list):
+            raise ArtifactError("gitleaks report: expected a JSON array of findings")
+        return tuple(
+            f"{f.get('RuleID', '?')} at {f.get('File', '?')}:{f.get('StartLine', '?')}"
+            for f in findings
+        )
+    found = []
+    for number, line in enumerate(stripped.splitlines(), 1):
+        if not line.strip():
+            continue
+        finding = _json(line, f"trufflehog output line {number}")
+        data = finding.get("SourceMetadata", {}).get("Data", {})
+        source: Mapping[str, Any] = (
+            next(iter(data.values()), {}) if isinstance(data, dict) and data else {}
+        )
+        where = f"{source.get('file', '?')}:{source.get('line', '?')}"
+        found.append(f"{finding.get('DetectorName', '?')} at {where}")
+    return tuple(found)
+
+
 # -- Load tests -------------------------------------------------------------------------------
 
 

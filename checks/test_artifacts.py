@@ -1,9 +1,9 @@
 """Built-in checks of build artifacts: the reports a pipeline leaves behind.
 
-Every check runs once per ``artifacts`` target, reading the files its setting names (``junit``,
-``coverage``, ``sarif``, ``vulnerabilities``, ``load_test``, ``licenses``). A report kind the
-target does not name is not applicable; a named one that matches no file, or that does not
-parse, fails.
+Every check runs once per ``artifacts`` target, reading the files its settings name
+(``junit``, ``coverage``, ``sarif``, ``vulnerabilities``, ``secret_scan``, ``load_test``,
+``licenses``). A report kind the target does not name is not applicable; a named one that
+matches no file, or that does not parse, fails.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from ._artifacts import (
     parse_licenses,
     parse_load_test,
     parse_sarif,
+    parse_secret_scan,
     parse_vulnerabilities,
 )
 
@@ -38,6 +39,7 @@ THRESHOLDS: dict[str, dict[str, Any]] = {
         "art_vuln_max_high": 0,
         "art_vuln_forbidden_ids": [],
     },
+    "ART-SECRET-SCAN": {"art_secret_scan_max_findings": 0},
     "ART-LOADTEST-SUMMARY": {
         "art_load_p95_ms": 500,
         "art_load_p99_ms": None,
@@ -215,6 +217,32 @@ def test_artifacts_vulnerability_scan_clean(
     if present:
         problems.append(f"forbidden {', '.join(present)}")
     assert not problems, "vulnerabilities: " + "; ".join(problems)
+
+
+@pytest.mark.critical(
+    id="ART-SECRET-SCAN",
+    section="Build artifacts",
+    remediation="remove and rotate the leaked secrets (history too), or mark false positives in the scanner's allow-list; thresholds.art_secret_scan_max_findings",
+)
+def test_artifacts_secret_scan_clean(
+    artifact_files: ArtifactFiles, evidence: Evidence, readiness: ReadinessContext
+) -> None:
+    """The secret scan found no secrets
+
+    Over all gitleaks JSON or trufflehog JSON-lines reports of the ``secret_scan`` setting, at
+    most ``art_secret_scan_max_findings`` findings. Findings are named by rule, file and line,
+    never by the secret.
+    """
+    allowed = int(_threshold(readiness, "ART-SECRET-SCAN", "art_secret_scan_max_findings"))
+    findings = [
+        f
+        for _, r in _reports(artifact_files, "secret_scan", parse_secret_scan, evidence)
+        for f in r
+    ]
+    evidence("findings", observed=findings[:50], expected=f"at most {allowed}")
+    assert len(findings) <= allowed, (
+        f"{len(findings)} secrets found (allowed {allowed}): {', '.join(findings[:10])}"
+    )
 
 
 @pytest.mark.important(

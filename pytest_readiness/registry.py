@@ -271,6 +271,11 @@ _ARTIFACTS = Connector(
         Setting(
             "licenses", _STRING_OR_LIST, "Licence reports (pip-licenses or license-checker JSON)."
         ),
+        Setting(
+            "secret_scan",
+            _STRING_OR_LIST,
+            "Secret-scan reports (gitleaks JSON, trufflehog --json lines).",
+        ),
     ),
 )
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.artifact_tools import coverage_reports, junit_report
-from tests.support.check_runs import run_checks
+from tests.support.check_runs import ChecksRun, run_checks
 
 pytestmark = pytest.mark.integration
 
@@ -25,6 +25,7 @@ CHECKS = (
     "ART-COVERAGE-MIN",
     "ART-SARIF-CLEAN",
     "ART-VULN-SCAN",
+    "ART-SECRET-SCAN",
     "ART-LOADTEST-SUMMARY",
     "ART-LICENSE-ALLOWLIST",
 )
@@ -41,13 +42,14 @@ def pipelines(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     junit_report(release / "tests", failing=False)
     coverage_reports(release / "cov", full=True)
     _copy(release, "semgrep-clean.sarif", "trivy-clean.json", "k6-summary.json", "locust_stats.csv")
-    _copy(release, "pip-licenses-clean.json")
+    _copy(release, "pip-licenses-clean.json", "gitleaks-clean.json")
     broken = tmp_path_factory.mktemp("broken")
     junit_report(broken / "tests", failing=True)
     coverage_reports(broken / "cov", full=False)
     _copy(broken, "semgrep-errors.sarif", "checkov.sarif", "trivy-findings.json")
     _copy(broken, "grype-findings.json", "k6-summary-export.json", "locust_slow_stats.csv")
-    _copy(broken, "pip-licenses.json", "license-checker.json")
+    _copy(broken, "pip-licenses.json", "license-checker.json", "gitleaks-findings.json")
+    _copy(broken, "trufflehog.jsonl")
     missing = tmp_path_factory.mktemp("missing")
     (missing / "coverage.xml").write_text("<html>not a coverage report</html>")
     return {"release": release, "broken": broken, "missing": missing}
@@ -63,6 +65,7 @@ def _target(name: str, base: Path) -> str:
         "        vulnerabilities: ['trivy-*.json', 'grype-*.json']\n"
         "        load_test: ['k6-*.json', '*_stats.csv']\n"
         "        licenses: ['*licen*.json']\n"
+        "        secret_scan: ['gitleaks-*.json', '*.jsonl']\n"
     )
 
 
@@ -82,6 +85,10 @@ def test_artifact_checks_pass_the_release_and_fail_the_broken_pipeline(
     assert outcomes["ART-JUNIT-PASS[missing]"] == "failed"
     assert outcomes["ART-COVERAGE-MIN[missing]"] == "failed"
     assert {outcomes[f"{c}[missing]"] for c in CHECKS[2:]} == {"skipped"}
+    assert message_of(run, "ART-SECRET-SCAN[broken]") == (
+        "3 secrets found (allowed 0): aws-access-token at deploy/settings.py:12, "
+        "private-key at certs/server.key:1, Slack at config/app.env:3"
+    )
 
     message = {item_id: item["message"] for item_id, item in run.items.items()}
     assert message["ART-JUNIT-PASS[broken]"] == (
@@ -119,6 +126,11 @@ def test_artifact_checks_pass_the_release_and_fail_the_broken_pipeline(
     assert run.items["ART-VULN-SCAN[broken]"]["remediation"].endswith(
         "thresholds.art_vuln_max_high allows a few HIGH"
     )
+
+
+def message_of(run: ChecksRun, item_id: str) -> str:
+    message: str = run.items[item_id]["message"]
+    return message
 
 
 def test_thresholds_from_the_profile_loosen_the_checks(

@@ -18,6 +18,7 @@ from checks._artifacts import (
     parse_licenses,
     parse_load_test,
     parse_sarif,
+    parse_secret_scan,
     parse_vulnerabilities,
 )
 from tests.support.artifact_tools import coverage_reports, junit_report
@@ -180,3 +181,15 @@ def test_real_locust_stats() -> None:
     assert (summary.requests, summary.p95_ms, summary.p99_ms) == (1530, 10.0, 16.0)
     assert summary.error_rate == pytest.approx(311 / 1530)
     assert summary.rps == pytest.approx(305.765, abs=0.001)
+
+
+def test_secret_scans_name_rule_and_place_never_the_secret() -> None:
+    assert parse_secret_scan(_sample("gitleaks-findings.json")) == (
+        "aws-access-token at deploy/settings.py:12",
+        "private-key at certs/server.key:1",
+    )
+    assert parse_secret_scan(_sample("gitleaks-clean.json")) == ()
+    assert parse_secret_scan("") == ()
+    assert parse_secret_scan(_sample("trufflehog.jsonl")) == ("Slack at config/app.env:3",)
+    with pytest.raises(ArtifactError, match="trufflehog output line 1: not JSON"):
+        parse_secret_scan("found a secret!")
