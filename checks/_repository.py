@@ -187,3 +187,54 @@ def find_debug(path: str, text: str) -> list[str]:
 
 def matches_any(path: str, globs: Iterable[str]) -> bool:
     return any(fnmatch.fnmatch(path, g) for g in globs)
+
+
+# -- Dockerfiles ------------------------------------------------------------------------------
+
+DOCKERFILES = (
+    "Dockerfile",
+    "*/Dockerfile",
+    "*.Dockerfile",
+    "*.dockerfile",
+    "Dockerfile.*",
+    "*/Dockerfile.*",
+)
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One ``FROM`` stage: its base image, its ``AS`` name, its last ``USER``, and the stages
+    its ``COPY --from`` reads."""
+
+    base: str
+    name: str
+    user: str | None
+    copies_from: tuple[str, ...]
+
+
+def dockerfile_stages(text: str) -> list[Stage]:
+    """The build stages of a Dockerfile, in order (continuation lines joined, comments dropped)."""
+    logical = re.sub(r"\\[ \t]*\r?\n", " ", text)
+    stages: list[dict[str, Any]] = []
+    for line in logical.splitlines():
+        words = line.strip().split()
+        if not words or words[0].startswith("#"):
+            continue
+        instruction = words[0].upper()
+        if instruction == "FROM":
+            args = [w for w in words[1:] if not w.startswith("--")]
+            name = args[2] if len(args) >= 3 and args[1].lower() == "as" else ""
+            stages.append({"base": args[0] if args else "", "name": name, "user": None, "from": []})
+        elif stages and instruction == "USER" and len(words) > 1:
+            stages[-1]["user"] = words[1]
+        elif stages and instruction == "COPY":
+            stages[-1]["from"] += [w.split("=", 1)[1] for w in words if w.startswith("--from=")]
+    return [Stage(s["base"], s["name"], s["user"], tuple(s["from"])) for s in stages]
+
+
+def runs_as_root(user: str | None) -> bool:
+    """Whether a ``USER`` value (None: never set) leaves the container running as root."""
+    if user is None:
+        return True
+    name = user.split(":", 1)[0].strip()
+    return name in ("root", "0", "")

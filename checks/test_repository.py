@@ -14,15 +14,18 @@ from pytest_readiness import Evidence, ReadinessContext
 from pytest_readiness.connectors.repository import RepoCheckout
 
 from ._repository import (
+    DOCKERFILES,
     GITHUB_WORKFLOWS,
     GITLAB_CI,
     SOURCE_SUFFIXES,
     changelog_has,
     ci_jobs,
+    dockerfile_stages,
     find_debug,
     find_secrets,
     matches_any,
     matching_jobs,
+    runs_as_root,
 )
 
 DOMAIN = "repository"
@@ -48,6 +51,9 @@ THRESHOLDS: dict[str, dict[str, Any]] = {
             "docs/operations*",
         ]
     },
+    "REPO-FILE-EXISTS": {"repo_required_paths": []},
+    "REPO-DOCKERFILE-NONROOT": {"repo_dockerfile_paths": []},
+    "REPO-DOCKERFILE-MULTISTAGE": {"repo_dockerfile_paths": []},
     "REPO-NO-SECRETS": {"repo_secret_min_entropy": 3.5, "repo_secret_allow_paths": []},
     "REPO-NO-DEBUG": {"repo_debug_exclude_paths": []},
     "REPO-ENV-IGNORED": {
@@ -193,6 +199,96 @@ def test_repository_runbook_present(
     found = _documents(repo_checkout, globs)
     evidence("runbook", observed=found, expected=f"a non-empty file matching {globs}")
     assert any(found.values()), f"no non-empty runbook tracked (looked for {', '.join(globs)})"
+
+
+@pytest.mark.important(
+    id="REPO-FILE-EXISTS",
+    section="Repository",
+    remediation="commit the missing files, or correct thresholds.repo_required_paths",
+)
+def test_repository_required_files_tracked(
+    repo_checkout: RepoCheckout, evidence: Evidence, readiness: ReadinessContext
+) -> None:
+    """The required files are committed
+
+    Every path or glob in ``repo_required_paths`` (e.g. ``CONTRIBUTING.md``,
+    ``docs/adr/*.md``, ``infra/*.tf``) matches at least one tracked file.
+    """
+    required = _threshold(readiness, "REPO-FILE-EXISTS", "repo_required_paths")
+    if not required:
+        pytest.skip("N/A: no required paths configured (thresholds.repo_required_paths)")
+    tracked = repo_checkout.tracked_files()
+    found = {glob: [p for p in tracked if matches_any(p, [glob])][:5] for glob in required}
+    missing = [glob for glob, paths in found.items() if not paths]
+    evidence("required paths", observed=found, expected="each matches a tracked file")
+    assert not missing, f"not in the repository: {', '.join(missing)}"
+
+
+def _dockerfiles(
+    repo_checkout: RepoCheckout, readiness: ReadinessContext, check: str
+) -> dict[str, str]:
+    __tracebackhide__ = True
+    globs = _threshold(readiness, check, "repo_dockerfile_paths") or list(DOCKERFILES)
+    files = {
+        p: repo_checkout.text(p) or ""
+        for p in repo_checkout.tracked_files()
+        if matches_any(p, globs)
+    }
+    if not files:
+        pytest.skip("N/A: the repository has no Dockerfile")
+    return files
+
+
+@pytest.mark.important(
+    id="REPO-DOCKERFILE-NONROOT",
+    section="Repository",
+    remediation="add USER <non-root user> to the final stage (create the user in the image if needed)",
+    docs="https://docs.docker.com/build/building/best-practices/#user",
+)
+def test_repository_dockerfiles_run_as_non_root(
+    repo_checkout: RepoCheckout, evidence: Evidence, readiness: ReadinessContext
+) -> None:
+    """Container images run as a non-root user
+
+    The final stage of every tracked Dockerfile (``repo_dockerfile_paths``, default: files
+    named Dockerfile or *.Dockerfile) sets ``USER`` to someone other than root or 0.
+    """
+    users = {}
+    for path, text in _dockerfiles(repo_checkout, readiness, "REPO-DOCKERFILE-NONROOT").items():
+        stages = dockerfile_stages(text)
+        users[path] = stages[-1].user if stages else None
+    as_root = sorted(path for path, user in users.items() if runs_as_root(user))
+    evidence("final-stage USER", observed=users, expected="a non-root user")
+    assert not as_root, "runs as root: " + ", ".join(
+        f"{p} (USER {users[p] or 'not set'})" for p in as_root
+    )
+
+
+@pytest.mark.nice_to_have(
+    id="REPO-DOCKERFILE-MULTISTAGE",
+    section="Repository",
+    remediation="build in a builder stage and COPY --from=builder only the artifacts into a slim final stage",
+    docs="https://docs.docker.com/build/building/multi-stage/",
+)
+def test_repository_dockerfiles_are_multi_stage(
+    repo_checkout: RepoCheckout, evidence: Evidence, readiness: ReadinessContext
+) -> None:
+    """Container images are built in multiple stages
+
+    Every tracked Dockerfile has at least two ``FROM`` stages and its final stage copies from
+    an earlier one (``COPY --from=``).
+    """
+    shapes: dict[str, tuple[int, list[str]]] = {}
+    for path, text in _dockerfiles(repo_checkout, readiness, "REPO-DOCKERFILE-MULTISTAGE").items():
+        stages = dockerfile_stages(text)
+        shapes[path] = (len(stages), list(stages[-1].copies_from) if stages else [])
+    single = sorted(p for p, (count, copies) in shapes.items() if count < 2 or not copies)
+    evidence(
+        "stages",
+        observed={p: {"stages": n, "final_copies_from": c} for p, (n, c) in shapes.items()},
+        expected=">= 2 stages, final one copying from a builder",
+    )
+    assert not single, f"not multi-stage: {', '.join(single)}"
 
 
 @pytest.mark.critical(

@@ -58,6 +58,21 @@ unit:
     - npm ci
     - npm test
 """
+MULTI_STAGE = """
+FROM python:3.12-slim AS builder
+RUN pip wheel --wheel-dir /wheels . \\
+    && echo built
+FROM gcr.io/distroless/python3-debian12
+COPY --from=builder /wheels /wheels
+USER 65532:65532
+"""
+AS_ROOT = """
+FROM python:3.12
+COPY . /app
+USER app
+USER root
+CMD ["python", "/app/main.py"]
+"""
 MANUAL_CI = """
 on: workflow_dispatch
 jobs:
@@ -101,6 +116,7 @@ def repos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             ".gitignore": ".env\n__pycache__/\n",
             ".env.example": "DB_PASSWORD=changeme\n",
             "app/main.py": 'password = "changeme-in-production"  # placeholder\nprint("hi")\n',
+            "Dockerfile": MULTI_STAGE,
         },
     )
     gitlab = _repo(
@@ -125,6 +141,7 @@ def repos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             "app/main.py": "def main():\n    breakpoint()\n    # FIXME handle errors\n",
             "web/app.js": "function f() {\n  debugger;\n}\n",
             ".env": f"DB_PASSWORD={DB_PASSWORD}\n",
+            "deploy/api.Dockerfile": AS_ROOT,
         },
     )
     return {"github": github, "gitlab": gitlab, "broken": broken}
@@ -136,6 +153,7 @@ def test_repository_checks_pass_ready_repos_and_fail_the_broken_one(
     profile = f"""
     profiles:
       prod:
+        thresholds: {{repo_required_paths: ['README*', .gitignore]}}
         repository:
           - {{name: github, path: '{repos["github"]}', release: 1.4.0}}
           - {{name: gitlab, path: '{repos["gitlab"]}'}}
@@ -148,6 +166,23 @@ def test_repository_checks_pass_ready_repos_and_fail_the_broken_one(
             c: run.items[f"{c}[{name}]"]["message"] for c in CHECKS
         }
     assert {outcomes[f"{c}[broken]"] for c in CHECKS} == {"failed"}
+    docker = ("REPO-DOCKERFILE-NONROOT", "REPO-DOCKERFILE-MULTISTAGE")
+    assert [outcomes[f"{c}[github]"] for c in docker] == ["passed", "passed"]
+    assert [outcomes[f"{c}[gitlab]"] for c in docker] == ["skipped", "skipped"]  # no Dockerfile
+    assert [outcomes[f"{c}[broken]"] for c in docker] == ["failed", "failed"]
+    assert [outcomes[f"REPO-FILE-EXISTS[{n}]"] for n in repos] == ["passed", "passed", "failed"]
+    assert run.items["REPO-DOCKERFILE-NONROOT[broken]"]["message"] == (
+        "runs as root: deploy/api.Dockerfile (USER root)"
+    )
+    assert run.items["REPO-DOCKERFILE-MULTISTAGE[broken]"]["message"] == (
+        "not multi-stage: deploy/api.Dockerfile"
+    )
+    assert run.items["REPO-FILE-EXISTS[broken]"]["message"] == (
+        "not in the repository: README*, .gitignore"
+    )
+    assert run.evidence("REPO-DOCKERFILE-NONROOT[github]")[0]["observed"] == {
+        "Dockerfile": "65532:65532"
+    }
 
     message = {c: run.items[f"{c}[broken]"]["message"] for c in CHECKS}
     assert message["REPO-CI-TESTS"].startswith(

@@ -7,10 +7,12 @@ import pytest
 from checks._repository import (
     changelog_has,
     ci_jobs,
+    dockerfile_stages,
     entropy,
     find_debug,
     find_secrets,
     matching_jobs,
+    runs_as_root,
 )
 
 
@@ -74,3 +76,25 @@ def test_debug_statements_by_language_and_fixme_only_in_comments() -> None:
         "a.rb:2 (FIXME)",
     ]
     assert find_debug("a.go", "// debugger; is JavaScript\n") == []
+
+
+def test_dockerfile_stages_join_continuations_and_track_users() -> None:
+    text = (
+        "# syntax=docker/dockerfile:1\n"
+        "FROM --platform=$BUILDPLATFORM golang:1.22 AS build\n"
+        "RUN go build \\\n    -o /app .\n"
+        "FROM scratch\n"
+        "COPY --from=build /app /app\n"
+        "USER nobody:nogroup\n"
+    )
+    stages = dockerfile_stages(text)
+    assert [(s.base, s.name) for s in stages] == [("golang:1.22", "build"), ("scratch", "")]
+    assert stages[-1].copies_from == ("build",)
+    assert stages[-1].user == "nobody:nogroup"
+    assert [runs_as_root(u) for u in (None, "root", "0:0", "app", "1000")] == [
+        True,
+        True,
+        True,
+        False,
+        False,
+    ]
