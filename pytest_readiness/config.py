@@ -25,9 +25,11 @@ from pytest_readiness.schema import Interpolated, validate
 
 TARGET_KINDS = tuple(CONNECTORS)  # profile keys that hold targets
 DEFAULT_ATTESTATION_DAYS = 90
+#: Seconds one check may run before pytest-timeout stops it (profile `check_timeout`).
+DEFAULT_CHECK_TIMEOUT = 300.0
 
 _VAR = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-_MERGED_MAPS = ("policy", "thresholds", "severity")
+_MERGED_MAPS = ("policy", "thresholds", "severity", "checklist_links")
 
 
 @dataclass(frozen=True)
@@ -42,9 +44,12 @@ class Profile:
     severity_overrides: tuple[tuple[str, Severity], ...] = ()
     waivers: tuple[Waiver, ...] = ()
     attestations: tuple[Attestation, ...] = ()
+    checklist_links: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     targets: Mapping[str, tuple[Target, ...]] = field(default_factory=dict)
     secrets: tuple[str, ...] = ()
     description: str = ""
+    absent: frozenset[str] = frozenset()  # kinds this environment declares it has none of
+    check_timeout: float = DEFAULT_CHECK_TIMEOUT  # seconds one check may run
 
     def targets_of(self, kind: str) -> tuple[Target, ...]:
         return self.targets.get(kind, ())
@@ -246,7 +251,13 @@ def _build(
             (key, Severity(sev)) for key, sev in raw.get("severity", {}).items()
         ),
         waivers=tuple(
-            Waiver(w["id"], w["reason"], w["by"], date.fromisoformat(w["until"]))
+            Waiver(
+                w["id"],
+                w["reason"],
+                w["by"],
+                date.fromisoformat(w["until"]),
+                bool(w.get("covers_critical", False)),
+            )
             for w in raw.get("waivers", [])
         ),
         attestations=tuple(
@@ -259,9 +270,14 @@ def _build(
             )
             for a in raw.get("attestations", [])
         ),
+        checklist_links={
+            str(k): tuple(str(c) for c in v) for k, v in raw.get("checklist_links", {}).items()
+        },
         targets=targets,
         secrets=tuple(sorted(secrets)),
         description=str(raw.get("description", "")),
+        absent=frozenset(raw.get("absent", ())),
+        check_timeout=float(raw.get("check_timeout", DEFAULT_CHECK_TIMEOUT)),
     )
 
 

@@ -142,6 +142,15 @@ class RawResult:
     evidence: tuple[EvidenceRecord, ...] = ()
 
 
+#: A skip reason starting with this is an explicit "not applicable"; any other skip of a
+#: critical item means it was not evaluated, which blocks GO.
+NOT_APPLICABLE = "N/A"
+
+
+def is_not_applicable(reason: str) -> bool:
+    return reason.strip().upper().startswith(NOT_APPLICABLE)
+
+
 @dataclass(frozen=True)
 class Waiver:
     """Accept a known failure of ``id`` until a date, for a reason, signed by someone."""
@@ -150,6 +159,11 @@ class Waiver:
     reason: str
     by: str
     until: date
+    covers_critical: bool = False  # a wildcard id covers critical items only when this says so
+
+    @property
+    def is_wildcard(self) -> bool:
+        return any(ch in self.id for ch in "*?[")
 
 
 @dataclass(frozen=True)
@@ -266,6 +280,7 @@ class Scope:
     selected: int
     total: int
     narrowed_by: tuple[str, ...] = ()  # human descriptions: "-m critical", "paths: tests/db"
+    critical_left_out: int = 0  # critical items of the suite the selection did not run
 
     @property
     def full(self) -> bool:
@@ -276,7 +291,11 @@ class Scope:
         if self.full:
             return f"full, {self.selected} {noun}"
         what = ", ".join(self.narrowed_by) if self.narrowed_by else "narrowed"
-        return f"{what}, {self.selected} of {self.total} {noun}"
+        text = f"{what}, {self.selected} of {self.total} {noun}"
+        if self.critical_left_out:
+            left = self.critical_left_out
+            text += f", {left} critical {'item' if left == 1 else 'items'} not evaluated"
+        return text
 
 
 @dataclass(frozen=True)

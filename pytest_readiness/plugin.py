@@ -7,6 +7,8 @@ pytest run behaves and prints exactly as it would without it.
 from __future__ import annotations
 
 import os
+import signal
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +47,9 @@ __all__ = [
     "repo_checkout",
     "target_host",
 ]
+
+#: Checklist files as readiness items (options, collection, links, write-back).
+pytest_plugins = ["pytest_readiness.checklist.plugin"]
 
 CONFIG_HELP = "readiness config file (default: readiness.yaml at the rootdir)"
 
@@ -92,8 +97,13 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     markers.register(config)
     profile_name = config.getoption("readiness")
-    if not profile_name:
+    if profile_name is None:
         return
+    if not profile_name.strip():  # e.g. --readiness="$PROFILE" with PROFILE unset
+        raise pytest.UsageError(
+            "--readiness: the profile name is empty; pass --readiness=PROFILE with a profile "
+            "of the readiness config"
+        )
     try:
         profile = load_profile(config_path(config), profile_name, os.environ)
         baseline = _load_baseline(config)
@@ -106,6 +116,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
     from pytest_readiness.session import ReadinessSession
 
+    _interrupt_on_sigterm(config)
     redactor = redactor_for(profile)
     is_worker = hasattr(config, "workerinput")
     session = ReadinessSession(config, profile, redactor, is_worker)
@@ -123,6 +134,22 @@ def pytest_configure(config: pytest.Config) -> None:
         from pytest_readiness.junit_plugin import JunitNodeTagger
 
         register(JunitNodeTagger(config), "readiness-junit")
+
+
+def _interrupt_on_sigterm(config: pytest.Config) -> None:
+    """CI runners stop a job with SIGTERM: end the run like Ctrl-C (INCOMPLETE, reports written)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt("SIGTERM")
+
+    def restore() -> None:
+        signal.signal(signal.SIGTERM, previous)
+
+    signal.signal(signal.SIGTERM, interrupt)
+    config.add_cleanup(restore)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

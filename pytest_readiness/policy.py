@@ -40,6 +40,7 @@ from pytest_readiness.model import (
     Waiver,
     WaiverState,
     WaiverStatus,
+    is_not_applicable,
 )
 
 DEFAULT_WEIGHTS: Mapping[Severity, float] = {
@@ -65,6 +66,9 @@ class RunState:
 
     interrupted: str | None = None  # why, e.g. "stopping after 1 failures"
     crashed_workers: tuple[str, ...] = ()  # "gw0: <error>"
+    # "<module nodeid>: <reason>" of modules skipped at collection without an explicit N/A:
+    # their checks were never evaluated, whatever their severity.
+    skipped_modules: tuple[str, ...] = ()
 
 
 def matches(pattern: str, spec: ItemSpec) -> bool:
@@ -105,6 +109,17 @@ def evaluate(
     )
 
     decision, reasons = _decide(results, totals, policy, run_state)
+    scope = scope or Scope(selected=len(specs), total=len(specs))
+    if scope.critical_left_out:
+        reasons.append(
+            f"{scope.critical_left_out} critical items of the suite were not selected: "
+            "this run is not a release decision"
+        )
+    reasons.extend(
+        f"critical {r.spec.id} not applicable: {r.message}"
+        for r in results
+        if r.spec.severity is Severity.CRITICAL and r.outcome is Outcome.SKIPPED
+    )
     return Verdict(
         decision=decision,
         score=score,
@@ -114,24 +129,29 @@ def evaluate(
         totals=totals,
         waivers=tuple(waiver_states),
         attestations=tuple(attestation_states),
-        scope=scope or Scope(selected=len(specs), total=len(specs)),
+        scope=scope,
         run=run or RunInfo(profile=""),
     )
 
 
 def exit_status(
-    decision: Decision, pytest_status: int, policy: Policy, reports_failed: bool = False
+    verdict: Verdict, pytest_status: int, policy: Policy, reports_failed: bool = False
 ) -> int:
     """The one rule for the process exit status (the session applies nothing else).
 
     pytest's 2-6 are never lowered. A report that could not be written is 4: a CI job must not
-    pass without its reports. Otherwise 0 only for GO (or DELAY when the policy says so), and 1
-    for every other decision, also when pytest itself saw no failure (NO DATA, INCOMPLETE).
+    pass without its reports. Otherwise 0 only for GO (or DELAY when the policy says so) of a
+    selection that left no critical item out (``-m critical`` may pass, ``-m "not critical"``
+    is not a release decision), and 1 for everything else, also when pytest itself saw no
+    failure (NO DATA, INCOMPLETE).
     """
+    decision = verdict.decision
     if pytest_status not in (0, 1):
         return pytest_status
     if reports_failed:
         return 4
+    if verdict.scope.critical_left_out:
+        return 1
     if decision is Decision.GO:
         return 0
     if decision is Decision.DELAY and policy.delay_exit_zero:
@@ -164,6 +184,17 @@ def _base_result(spec: ItemSpec, raw: RawResult | None, crashed: bool) -> ItemRe
     elif raw.outcome is RawOutcome.XPASSED:
         message = message or "passed while marked xfail; remove the xfail marker so it counts"
     outcome = _RAW_TO_OUTCOME[raw.outcome]
+    if (
+        outcome is Outcome.SKIPPED
+        and spec.severity is Severity.CRITICAL
+        and not is_not_applicable(message)
+    ):
+        outcome = Outcome.ERROR
+        message = (
+            f"not evaluated: skipped ({message or 'no reason given'}); only an explicit "
+            "'N/A: <reason>' skip or a kind declared under `absent:` in the profile may take "
+            "a critical item out"
+        )
     if spec.manual and outcome is Outcome.PASSED:
         outcome, message = Outcome.PENDING, "human item: no attestation in this profile"
     return ItemResult(spec, outcome, message, raw.duration, raw.evidence, raw.outcome)
@@ -222,7 +253,17 @@ def _apply_waivers(
                     note = f"waiver by {waiver.by} expired on {waiver.until.isoformat()}"
                     results[i] = _with(results[i], message=f"{results[i].message} ({note})".strip())
             continue
-        applied = False
+        if waiver.is_wildcard and not waiver.covers_critical:
+            spared = [i for i in hits if results[i].spec.severity is Severity.CRITICAL]
+            for i in spared:
+                if results[i].outcome is Outcome.FAILED:
+                    note = (
+                        f"wildcard waiver {waiver.id!r} does not cover critical items "
+                        "(set covers_critical: true on the waiver to allow it)"
+                    )
+                    results[i] = _with(results[i], message=f"{results[i].message} ({note})".strip())
+            hits = [i for i in hits if i not in spared]
+        applied: list[int] = []
         for i in hits:
             if results[i].outcome is Outcome.FAILED:
                 was = results[i].message
@@ -232,8 +273,9 @@ def _apply_waivers(
                     outcome=Outcome.WAIVED,
                     message=f"{text} (failure: {was})" if was else text,
                 )
-                applied = True
-        if applied:
+                applied.append(i)
+        if applied:  # the items it covered; otherwise the items it names
+            names = tuple(results[i].spec.id for i in applied)
             state = WaiverState.APPLIED
         elif any(results[i].outcome is Outcome.PASSED for i in hits):
             state = WaiverState.STALE
@@ -294,6 +336,12 @@ def _decide(
         return Decision.NO_GO, [f"worker crashed: {w}" for w in run_state.crashed_workers]
     if run_state.interrupted:
         return Decision.INCOMPLETE, [f"the run did not finish: {run_state.interrupted}"]
+    if run_state.skipped_modules:
+        return Decision.NO_GO, [
+            f"not evaluated: {module} was skipped at collection (skip it with 'N/A: <reason>' "
+            "if it does not apply here)"
+            for module in run_state.skipped_modules
+        ]
     never_ran = [r for r in results if r.raw is RawOutcome.NOT_RUN]
     if never_ran:
         return Decision.INCOMPLETE, [f"{len(never_ran)} selected items never ran"]

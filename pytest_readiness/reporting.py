@@ -45,11 +45,11 @@ def publish(
     verdict: Verdict, config: pytest.Config, policy: Policy, pytest_status: int
 ) -> tuple[Verdict, list[str]]:
     """Settle the exit status, write every report with it; return the final verdict and problems."""
-    verdict = replace(verdict, exit_status=exit_status(verdict.decision, pytest_status, policy))
+    verdict = replace(verdict, exit_status=exit_status(verdict, pytest_status, policy))
     reports, problems = requested_reports(config)
     written = _write(reports, verdict, problems)
     if problems:
-        final = exit_status(verdict.decision, pytest_status, policy, reports_failed=True)
+        final = exit_status(verdict, pytest_status, policy, reports_failed=True)
         if final != verdict.exit_status:
             verdict = replace(verdict, exit_status=final)
             _write(written, verdict, problems)

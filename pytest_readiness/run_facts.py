@@ -15,7 +15,7 @@ from pytest_readiness.markers import SEVERITY_NAMES
 from pytest_readiness.model import RunInfo, Scope
 
 
-def scope_of(config: pytest.Config, selected: int, total: int) -> Scope:
+def scope_of(config: pytest.Config, selected: int, total: int, critical_left_out: int = 0) -> Scope:
     """How the command line narrowed the suite (-m, -k, paths, --deselect)."""
     option = config.option
     narrowed: list[str] = []
@@ -30,7 +30,12 @@ def scope_of(config: pytest.Config, selected: int, total: int) -> Scope:
         narrowed.append("paths: " + " ".join(config.args))
     if getattr(option, "deselect", None):
         narrowed.append("--deselect")
-    return Scope(selected=selected, total=max(total, selected), narrowed_by=tuple(narrowed))
+    return Scope(
+        selected=selected,
+        total=max(total, selected),
+        narrowed_by=tuple(narrowed),
+        critical_left_out=critical_left_out,
+    )
 
 
 def run_info(config: pytest.Config, profile: str, source: str | None, started: float) -> RunInfo:

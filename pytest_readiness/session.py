@@ -13,6 +13,7 @@ changes the exit status after the reports were written with it.
 
 from __future__ import annotations
 
+import signal
 import time
 from collections.abc import Generator
 from dataclasses import replace
@@ -25,8 +26,8 @@ from pytest_readiness.config import Profile
 from pytest_readiness.errors import MarkerError
 from pytest_readiness.evidence import EvidenceStore
 from pytest_readiness.markers import SEVERITY_NAMES, severity_marks, spec_of
-from pytest_readiness.model import ItemSpec, RawResult, Verdict
-from pytest_readiness.outcomes import CRASH_PHASE, reduce_reports
+from pytest_readiness.model import ItemSpec, RawResult, Severity, Verdict, is_not_applicable
+from pytest_readiness.outcomes import CRASH_PHASE, message_of, reduce_reports
 from pytest_readiness.policy import RunState, evaluate
 from pytest_readiness.redaction import Redactor, redact_verdict
 from pytest_readiness.reporting import publish
@@ -60,6 +61,9 @@ class ReadinessSession:
         self.reports: dict[tuple[str, str], Any] = {}
         self.crashed: list[str] = []
         self.collection_errors = 0
+        self.skipped_modules: dict[str, str] = {}  # nodeid -> reason, skipped at collection
+        self.critical_collected: set[str] = set()  # nodeids, before any deselection
+        self.critical_left_out = 0  # critical items collected, then deselected
         self.started = time.time()
         self.verdict: Verdict | None = None
         self.report_problems: list[str] = []
@@ -90,21 +94,32 @@ class ReadinessSession:
         """Before -m deselects: compute specs and, for -m, make marks match effective severity."""
         self.total = len(items)
         policy, overrides = self.profile.policy, self.profile.severity_overrides
+        limit = _time_limit(self.config, self.profile.check_timeout)
         for item in items:
             spec, kwargs = spec_of(item, policy, overrides)
             item.stash[SPEC_KEY] = spec
             item.stash[KWARGS_KEY] = kwargs
+            if spec.severity is Severity.CRITICAL:
+                self.critical_collected.add(item.nodeid)
+            if limit is not None and item.get_closest_marker("timeout") is None:
+                item.add_marker(limit)
         if self.config.option.markexpr:
             _keep_effective_severity_marks(items)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:  # xdist forwards workers' failures; the run then cannot be complete
             self.collection_errors += 1
+        elif report.skipped:  # e.g. a module-level importorskip: its checks never existed
+            reason = message_of(report)
+            if not is_not_applicable(reason):
+                self.skipped_modules[report.nodeid] = reason
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.specs = {
             item.nodeid: item.stash[SPEC_KEY] for item in session.items if SPEC_KEY in item.stash
         }
+        # Whoever deselected them (-m, -k, --deselect, a conftest), these were not evaluated.
+        self.critical_left_out = len(self.critical_collected.difference(self.specs))
 
     # -- reports (serial and controller) -------------------------------------------------
 
@@ -129,6 +144,7 @@ class ReadinessSession:
         shipped = getattr(node, "workeroutput", {}).get(WORKEROUTPUT_KEY)
         if shipped:
             self.total = max(self.total, shipped["total"])
+            self.critical_left_out = max(self.critical_left_out, shipped["critical_left_out"])
             for data in shipped["specs"]:
                 if data["nodeid"] not in self.specs:
                     self.specs[data["nodeid"]] = spec_from_dict(data)
@@ -151,6 +167,7 @@ class ReadinessSession:
         if self.is_worker:
             self.config.workeroutput[WORKEROUTPUT_KEY] = {  # type: ignore[attr-defined]
                 "total": self.total,
+                "critical_left_out": self.critical_left_out,
                 "specs": [spec_to_dict(s) for s in self.specs.values()],
             }
             if failure is not None:
@@ -198,8 +215,12 @@ class ReadinessSession:
             waivers=self.profile.waivers,
             attestations=self.profile.attestations,
             today=date.today(),
-            run_state=RunState(interrupted=interrupted, crashed_workers=tuple(crashed)),
-            scope=scope_of(self.config, len(self.specs), self.total),
+            run_state=RunState(
+                interrupted=interrupted,
+                crashed_workers=tuple(crashed),
+                skipped_modules=tuple(f"{n}: {r}" for n, r in self.skipped_modules.items()),
+            ),
+            scope=scope_of(self.config, len(self.specs), self.total, self.critical_left_out),
             run=run_info(self.config, self.profile.name, self.profile.source, self.started),
         )
         verdict = redact_verdict(verdict, self.redactor)
@@ -242,6 +263,15 @@ def _keep_effective_severity_marks(items: list[pytest.Item]) -> None:
     for item in items:
         severity = item.stash[SPEC_KEY].severity.value
         item.add_marker(getattr(pytest.mark, severity)(**item.stash[KWARGS_KEY]))
+
+
+def _time_limit(config: pytest.Config, seconds: float) -> pytest.MarkDecorator | None:
+    """pytest-timeout's marker for the profile's per-check limit; a hanging check then fails
+    instead of hanging the run (signal method: the check fails, the run goes on)."""
+    if not config.pluginmanager.hasplugin("timeout"):
+        return None
+    method = "signal" if hasattr(signal, "SIGALRM") else "thread"
+    return pytest.mark.timeout(seconds, method=method)
 
 
 def _interruption(session: pytest.Session, status: int, collection_errors: int) -> str | None:

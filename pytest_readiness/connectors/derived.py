@@ -54,6 +54,8 @@ def with_targets(schema: Mapping[str, Any]) -> dict[str, Any]:
     properties: dict[str, Any] = result["$defs"]["profile"]["properties"]
     kept = {k: v for k, v in properties.items() if not _is_target_list(v)}
     targets = {kind: {"type": "array", "items": target_schema(c)} for kind, c in CONNECTORS.items()}
+    if "absent" in kept:  # the kinds a profile may declare it has none of
+        kept["absent"]["items"] = {"enum": list(CONNECTORS)}
     result["$defs"]["profile"]["properties"] = {**kept, **targets}
     return result
 

@@ -121,7 +121,7 @@ def test_everything_skipped_is_no_data_and_fails(
 
         @pytest.mark.critical
         def test_a():
-            pytest.skip("no postgres target in this profile")
+            pytest.skip("N/A: no postgres target in this profile")
         """
     )
     result, data = run_json(*dist)
@@ -130,14 +130,16 @@ def test_everything_skipped_is_no_data_and_fails(
     assert result.ret == 1  # pytest said 0
 
 
-def test_skipped_critical_is_not_applicable(project: pytest.Pytester, run_json: RunJson) -> None:
+def test_critical_skipped_as_na_is_not_applicable(
+    project: pytest.Pytester, run_json: RunJson
+) -> None:
     project.makepyfile(
         test_checks="""
         import pytest
 
         @pytest.mark.critical
         def test_not_here():
-            pytest.skip("no redis target")
+            pytest.skip("N/A: no redis target")
 
         @pytest.mark.critical
         def test_here():

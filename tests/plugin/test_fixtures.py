@@ -40,24 +40,48 @@ def run(
     return result, json.loads(out.read_text())
 
 
-def test_no_target_of_a_kind_skips_as_not_applicable(pytester: pytest.Pytester) -> None:
-    checks = """
-    import pytest
+NEEDS_POSTGRES = """
+import pytest
 
-    @pytest.mark.critical
-    def test_pg(pg_conn):
-        pass
+@pytest.mark.critical
+def test_pg(pg_conn):
+    pass
 
-    @pytest.mark.critical
-    def test_plain():
-        pass
-    """
-    result, data = run(pytester, "profiles:\n  prod: {}\n", checks, "-rs")
-    result.stdout.fnmatch_lines(["SKIPPED *not applicable: profile 'prod' has no postgres target"])
-    assert {i["nodeid"]: i["outcome"] for i in data["items"]} == {
-        "test_checks.py::test_pg": "skipped",
+@pytest.mark.important
+def test_pg_important(pg_conn):
+    pass
+
+@pytest.mark.critical
+def test_plain():
+    pass
+"""
+
+
+def test_a_critical_check_whose_kind_has_no_target_is_not_evaluated(
+    pytester: pytest.Pytester,
+) -> None:
+    """A forgotten target never passes silently: the critical check blocks GO."""
+    result, data = run(pytester, "profiles:\n  prod: {}\n", NEEDS_POSTGRES, "-rs")
+    result.stdout.fnmatch_lines(["SKIPPED *not evaluated: profile 'prod' has no postgres target*"])
+    outcomes = {i["nodeid"]: i["outcome"] for i in data["items"]}
+    assert outcomes == {
+        "test_checks.py::test_pg": "error",
+        "test_checks.py::test_pg_important": "skipped",
         "test_checks.py::test_plain": "passed",
     }
+    assert data["decision"] == "NO-GO"
+    assert result.ret == 1
+
+
+def test_a_kind_the_profile_declares_absent_is_not_applicable(pytester: pytest.Pytester) -> None:
+    result, data = run(pytester, "profiles:\n  prod: {absent: [postgres]}\n", NEEDS_POSTGRES, "-rs")
+    outcomes = {i["nodeid"]: i["outcome"] for i in data["items"]}
+    assert outcomes["test_checks.py::test_pg"] == "skipped"
+    assert data["decision"] == "GO"
+    assert result.ret == 0
+    assert any(
+        "critical" in r and "N/A: profile 'prod' declares no postgres" in r for r in data["reasons"]
+    )
     assert data["decision"] == "GO"
 
 

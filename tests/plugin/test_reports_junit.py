@@ -202,7 +202,7 @@ def test_pg(pg_conn):
 
 @pytest.mark.critical(id="REDIS-1")
 def test_redis():
-    pytest.skip("no redis target in this profile")
+    pytest.skip("N/A: no redis target in this profile")
 
 @pytest.mark.critical(id="REPLICA-1")
 @pytest.mark.xfail(reason="replica not built yet")

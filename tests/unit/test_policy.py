@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -49,11 +50,16 @@ def spec(
     )
 
 
-def run(items: Sequence[tuple[Severity, RawOutcome | None]], **kwargs: Any) -> Verdict:
+def run(
+    items: Sequence[tuple[Severity, RawOutcome | None]],
+    raw_messages: Sequence[str] = (),
+    **kwargs: Any,
+) -> Verdict:
     specs = [spec(n, sev) for n, (sev, _) in enumerate(items)]
+    messages = list(raw_messages) + [""] * len(items)
     raw = {
-        s.nodeid: RawResult(out)
-        for s, (_, out) in zip(specs, items, strict=True)
+        s.nodeid: RawResult(out, messages[n])
+        for n, (s, (_, out)) in enumerate(zip(specs, items, strict=True))
         if out is not None
     }
     return evaluate(specs, raw, kwargs.pop("policy", Policy()), today=TODAY, **kwargs)
@@ -71,8 +77,8 @@ DECISIONS = [
     ("8 of 10 important is DELAY", [(C, P)] + [(I, P)] * 8 + [(I, F)] * 2, Decision.DELAY),
     ("important error counts as not met", [(C, P)] + [(I, P)] * 8 + [(I, E)] * 2, Decision.DELAY),
     ("nice-to-have failures never block", [(C, P), (I, P), (N, F), (N, E)], Decision.GO),
-    ("skipped critical is not applicable", [(C, S), (C, P), (I, P)], Decision.GO),
-    ("everything skipped is NO DATA", [(C, S), (I, S)], Decision.NO_DATA),
+    ("critical skipped without N/A is not evaluated", [(C, S), (C, P), (I, P)], Decision.NO_GO),
+    ("everything skipped is NO DATA", [(I, S), (I, S)], Decision.NO_DATA),
     ("nothing selected is NO DATA", [], Decision.NO_DATA),
     ("critical only, no important: GO", [(C, P)], Decision.GO),
     ("a selected item that never ran is INCOMPLETE", [(C, P), (I, None)], Decision.INCOMPLETE),
@@ -158,8 +164,8 @@ def test_completion_by_section() -> None:
 # -- waivers -----------------------------------------------------------------------------------
 
 
-def waived_run(outcome: RawOutcome, until: date, pattern: str = "X-0"):  # type: ignore[no-untyped-def]
-    waiver = Waiver(pattern, "vendor fix due", "alice", until)
+def waived_run(outcome: RawOutcome, until: date, pattern: str = "X-0") -> Verdict:
+    waiver = Waiver(pattern, "vendor fix due", "alice", until, covers_critical=True)
     return run([(C, outcome), (I, P)], waivers=[waiver])
 
 
@@ -281,9 +287,85 @@ EXITS = [
 ]
 
 
+def verdict_of(decision: Decision, critical_left_out: int = 0) -> Verdict:
+    scope = Scope(selected=1, total=1 + critical_left_out, critical_left_out=critical_left_out)
+    return replace(run([(Severity.CRITICAL, RawOutcome.PASSED)]), decision=decision, scope=scope)
+
+
 @pytest.mark.parametrize(("decision", "pytest_status", "policy", "expected"), EXITS)
 def test_exit_status(decision: Decision, pytest_status: int, policy: Policy, expected: int) -> None:
-    assert exit_status(decision, pytest_status, policy) == expected
+    assert exit_status(verdict_of(decision), pytest_status, policy) == expected
+
+
+@pytest.mark.parametrize(
+    ("left_out", "reports_failed", "expected"), [(0, False, 0), (3, False, 1), (0, True, 4)]
+)
+def test_go_exits_zero_only_for_a_release_decision_with_its_reports(
+    left_out: int, reports_failed: bool, expected: int
+) -> None:
+    verdict = verdict_of(Decision.GO, critical_left_out=left_out)
+    assert exit_status(verdict, 0, Policy(), reports_failed=reports_failed) == expected
+
+
+def test_a_selection_leaving_critical_items_out_says_so_in_the_headline() -> None:
+    scope = Scope(selected=4, total=9, narrowed_by=("-m 'not critical'",), critical_left_out=5)
+    verdict = run([(Severity.IMPORTANT, RawOutcome.PASSED)], scope=scope)
+    assert verdict.headline().endswith(
+        "-m 'not critical', 4 of 9 items, 5 critical items not evaluated"
+    )
+    assert "5 critical items of the suite were not selected" in verdict.reasons[-1]
+
+
+@pytest.mark.parametrize(
+    ("reason", "outcome"),
+    [
+        ("N/A: no replica in this environment", Outcome.SKIPPED),
+        ("n/a: lower case counts too", Outcome.SKIPPED),
+        ("could not import 'psycopg'", Outcome.ERROR),
+        ("", Outcome.ERROR),
+    ],
+)
+def test_a_critical_item_leaves_the_count_only_by_an_explicit_na(
+    reason: str, outcome: Outcome
+) -> None:
+    verdict = run(
+        [(Severity.CRITICAL, RawOutcome.SKIPPED), (Severity.CRITICAL, RawOutcome.PASSED)],
+        raw_messages=[reason, ""],
+    )
+    assert verdict.items[0].outcome is outcome
+    assert verdict.decision is (Decision.GO if outcome is Outcome.SKIPPED else Decision.NO_GO)
+
+
+def test_an_important_item_skipped_without_na_is_still_not_applicable() -> None:
+    verdict = run(
+        [(Severity.IMPORTANT, RawOutcome.SKIPPED), (Severity.CRITICAL, RawOutcome.PASSED)]
+    )
+    assert verdict.items[0].outcome is Outcome.SKIPPED
+
+
+def test_a_module_skipped_at_collection_blocks_go() -> None:
+    verdict = run(
+        [(Severity.CRITICAL, RawOutcome.PASSED)],
+        run_state=RunState(skipped_modules=("test_db.py: could not import 'psycopg'",)),
+    )
+    assert verdict.decision is Decision.NO_GO
+    assert "test_db.py" in verdict.reasons[0]
+
+
+@pytest.mark.parametrize(("covers", "outcome"), [(False, Outcome.FAILED), (True, Outcome.WAIVED)])
+def test_a_wildcard_waiver_covers_critical_items_only_when_it_says_so(
+    covers: bool, outcome: Outcome
+) -> None:
+    waiver = Waiver("*", "known", "alice", date(2099, 1, 1), covers_critical=covers)
+    verdict = run(
+        [(Severity.CRITICAL, RawOutcome.FAILED), (Severity.IMPORTANT, RawOutcome.FAILED)],
+        waivers=[waiver],
+    )
+    assert verdict.items[0].outcome is outcome
+    assert verdict.items[1].outcome is Outcome.WAIVED
+    assert verdict.waivers[0].items == tuple(
+        i.spec.id for i in verdict.items if i.outcome is Outcome.WAIVED
+    )
 
 
 @pytest.mark.parametrize(
