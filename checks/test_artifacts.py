@@ -1,7 +1,7 @@
 """Built-in checks of build artifacts: the reports a pipeline leaves behind.
 
 Every check runs once per ``artifacts`` target, reading the files its settings name
-(``junit``, ``coverage``, ``sarif``, ``vulnerabilities``, ``secret_scan``, ``load_test``,
+(``junit``, ``coverage``, ``sarif``, ``vulnerabilities``, ``leak_scan``, ``load_test``,
 ``licenses``). A report kind the target does not name is not applicable; a named one that
 matches no file, or that does not parse, fails.
 """
@@ -39,7 +39,7 @@ THRESHOLDS: dict[str, dict[str, Any]] = {
         "art_vuln_max_high": 0,
         "art_vuln_forbidden_ids": [],
     },
-    "ART-SECRET-SCAN": {"art_secret_scan_max_findings": 0},
+    "ART-SECRET-SCAN": {"art_leak_scan_max_findings": 0},
     "ART-LOADTEST-SUMMARY": {
         "art_load_p95_ms": 500,
         "art_load_p99_ms": None,
@@ -222,22 +222,20 @@ def test_artifacts_vulnerability_scan_clean(
 @pytest.mark.critical(
     id="ART-SECRET-SCAN",
     section="Build artifacts",
-    remediation="remove and rotate the leaked secrets (history too), or mark false positives in the scanner's allow-list; thresholds.art_secret_scan_max_findings",
+    remediation="remove and rotate the leaked secrets (history too), or mark false positives in the scanner's allow-list; thresholds.art_leak_scan_max_findings",
 )
 def test_artifacts_secret_scan_clean(
     artifact_files: ArtifactFiles, evidence: Evidence, readiness: ReadinessContext
 ) -> None:
     """The secret scan found no secrets
 
-    Over all gitleaks JSON or trufflehog JSON-lines reports of the ``secret_scan`` setting, at
-    most ``art_secret_scan_max_findings`` findings. Findings are named by rule, file and line,
+    Over all gitleaks JSON or trufflehog JSON-lines reports of the ``leak_scan`` setting, at
+    most ``art_leak_scan_max_findings`` findings. Findings are named by rule, file and line,
     never by the secret.
     """
-    allowed = int(_threshold(readiness, "ART-SECRET-SCAN", "art_secret_scan_max_findings"))
+    allowed = int(_threshold(readiness, "ART-SECRET-SCAN", "art_leak_scan_max_findings"))
     findings = [
-        f
-        for _, r in _reports(artifact_files, "secret_scan", parse_secret_scan, evidence)
-        for f in r
+        f for _, r in _reports(artifact_files, "leak_scan", parse_secret_scan, evidence) for f in r
     ]
     evidence("findings", observed=findings[:50], expected=f"at most {allowed}")
     assert len(findings) <= allowed, (

@@ -272,7 +272,7 @@ _ARTIFACTS = Connector(
             "licenses", _STRING_OR_LIST, "Licence reports (pip-licenses or license-checker JSON)."
         ),
         Setting(
-            "secret_scan",
+            "leak_scan",
             _STRING_OR_LIST,
             "Secret-scan reports (gitleaks JSON, trufflehog --json lines).",
         ),

@@ -1,8 +1,8 @@
 """Build artifacts: the pipeline's report files named in the profile, for the artifact checks.
 
 Each ``artifacts`` target names files or globs per report kind (``junit``, ``coverage``,
-``sarif``, ``vulnerabilities``, ``load_test``, ``licenses``, ``secret_scan``); relative paths resolve against
-``base_dir`` (default: the directory pytest runs in). Nothing is read at connect beyond checking
+``sarif``, ``vulnerabilities``, ``leak_scan``, ``load_test``, ``licenses``); relative paths
+resolve against ``base_dir`` (default: the directory pytest runs in). Nothing is read at connect beyond checking
 that ``base_dir`` exists: a missing report is the check's finding, not a connection error.
 """
 
@@ -86,7 +86,7 @@ def connect(target: Target, redactor: Redactor) -> ArtifactFiles:
         "vulnerabilities": settings.get("vulnerabilities"),
         "load_test": settings.get("load_test"),
         "licenses": settings.get("licenses"),
-        "secret_scan": settings.get("secret_scan"),
+        "leak_scan": settings.get("leak_scan"),
     }
     patterns: dict[str, tuple[str, ...]] = {}
     for kind, value in configured.items():

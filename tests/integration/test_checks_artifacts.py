@@ -65,7 +65,7 @@ def _target(name: str, base: Path) -> str:
         "        vulnerabilities: ['trivy-*.json', 'grype-*.json']\n"
         "        load_test: ['k6-*.json', '*_stats.csv']\n"
         "        licenses: ['*licen*.json']\n"
-        "        secret_scan: ['gitleaks-*.json', '*.jsonl']\n"
+        "        leak_scan: ['gitleaks-*.json', '*.jsonl']\n"
     )
 
 

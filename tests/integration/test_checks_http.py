@@ -188,7 +188,12 @@ def test_health_paths_default_to_the_targets_health_path(
     ]
 
 
-def test_health_check_without_a_target_is_not_applicable(pytester: pytest.Pytester) -> None:
+def test_without_an_http_target_checks_are_not_evaluated_unless_declared_absent(
+    pytester: pytest.Pytester,
+) -> None:
     run = run_checks(pytester, "profiles:\n  prod: {}\n", "test_http.py")
+    critical = {i["id"] for i in run.data["items"] if i["severity"] == "critical"}
+    assert {run.outcomes()[c] for c in critical} == {"error"}  # fail closed
+    run = run_checks(pytester, "profiles:\n  prod: {absent: [http]}\n", "test_http.py")
     assert set(run.outcomes().values()) == {"skipped"}
     assert run.data["decision"] == "NO DATA"

@@ -19,6 +19,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
@@ -138,19 +139,28 @@ def wait_for(what: str, condition: Callable[[], bool], timeout: float = 30.0) ->
         time.sleep(0.1)
 
 
+def _timestamp(rfc3339: str) -> float:
+    """Seconds since the epoch of Prometheus' RFC 3339 times (nanoseconds cut to micro)."""
+    whole, _, fraction = rfc3339.rstrip("Z").partition(".")
+    stamp = datetime.fromisoformat(whole).replace(tzinfo=timezone.utc).timestamp()
+    return stamp + float(f"0.{fraction[:6] or 0}")
+
+
 def scraped_and_evaluated(prometheus: str, alerting: bool) -> Callable[[], bool]:
-    """Every target scraped once, every rule evaluated once, the Alertmanager discovered."""
+    """Every target scraped and the Alertmanager discovered, then every rule evaluated again
+    after that, so that the rules saw the scraped data."""
+    scraped_at: list[float] = []
 
     def done() -> bool:
-        targets = api(prometheus + "/api/v1/targets")["data"]["activeTargets"]
+        if not scraped_at:
+            targets = api(prometheus + "/api/v1/targets")["data"]["activeTargets"]
+            managers = api(prometheus + "/api/v1/alertmanagers")["data"]["activeAlertmanagers"]
+            scraped = bool(targets) and all(t["health"] != "unknown" for t in targets)
+            if scraped and (managers or not alerting):
+                scraped_at.append(max(_timestamp(t["lastScrape"]) for t in targets))
+            return False
         groups = api(prometheus + "/api/v1/rules")["data"]["groups"]
-        managers = api(prometheus + "/api/v1/alertmanagers")["data"]["activeAlertmanagers"]
-        return (
-            bool(targets)
-            and all(t["health"] != "unknown" for t in targets)
-            and all(r["health"] != "unknown" for g in groups for r in g["rules"])
-            and (bool(managers) or not alerting)
-        )
+        return all(_timestamp(g["lastEvaluation"]) > scraped_at[0] for g in groups)
 
     return done
 
