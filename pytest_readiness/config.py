@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from pytest_readiness import config_yaml
 from pytest_readiness.connectors.base import DEFAULT_TIMEOUT, Target
 from pytest_readiness.errors import ConfigError
 from pytest_readiness.model import Attestation, Severity, Waiver
@@ -77,6 +78,13 @@ def load_profile(path: Path, name: str, environ: Mapping[str, str]) -> Profile:
 def _read(path: Path) -> Any:
     source = str(path)
     try:
+        if path.stat().st_size > config_yaml.MAX_BYTES:
+            raise ConfigError(
+                source,
+                None,
+                f"the file is larger than {config_yaml.MAX_BYTES // 1024} KiB",
+                "a readiness config is small: check that this is the right file",
+            )
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(
@@ -93,7 +101,11 @@ def _read(path: Path) -> Any:
             "check the path and that it is UTF-8 text",
         ) from None
     try:
-        document = yaml.load(text, Loader=_StrictLoader)
+        document = config_yaml.load(text)
+    except config_yaml.BoundExceeded as exc:
+        raise ConfigError(
+            source, None, str(exc), "keep the config small: split it, or drop anchors that nest"
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
@@ -117,28 +129,6 @@ def _read(path: Path) -> Any:
             "start the file with 'profiles:' (and optionally 'policy:')",
         )
     return document
-
-
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that rejects duplicate keys: a silently dropped waiver or target is a bug."""
-
-
-def _construct_mapping(
-    loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False
-) -> dict[Any, Any]:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
-        seen.add(key)
-    loader.flatten_mapping(node)
-    return dict(loader.construct_pairs(node, deep=deep))
-
-
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 def _resolve(profiles: dict[str, Any], name: str, source: str) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import re
 from datetime import date
 from functools import cache
@@ -243,8 +244,10 @@ def _has_type(value: Any, expected: str) -> bool:
         return isinstance(value, bool)
     if expected == "integer":
         return isinstance(value, int) and not isinstance(value, bool)
-    if expected == "number":
-        return isinstance(value, int | float) and not isinstance(value, bool)
+    if expected == "number":  # NaN and infinities compare false with every bound: never numbers
+        return (
+            isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        )
     if expected == "object":
         return isinstance(value, dict)
     if expected == "array":

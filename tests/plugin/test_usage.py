@@ -20,6 +20,23 @@ BAD_CONFIGS = {
     "extends_loop": "profiles:\n  prod: {extends: base}\n  base: {extends: prod}\n",
     "negative_weight": "policy: {weights: {critical: -1}}\nprofiles:\n  prod: {}\n",
     "duplicate_profile": "profiles:\n  prod: {}\n  prod: {timeout: 1}\n",
+    "impossible_date": "profiles:\n  prod:\n    waivers: [{id: X, reason: r, by: me, until: 2099-02-30}]\n",
+    "nested_5000_deep": "profiles:\n  prod:\n    thresholds: {x: "
+    + "[" * 5000
+    + "]" * 5000
+    + "}\n",
+    "non_text_key": "profiles:\n  prod: {severity: {1: critical}}\n",
+    "alias_bomb": "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+    + "".join(
+        f"{chr(98 + n)}: &{chr(98 + n)} [" + ", ".join([f"*{chr(97 + n)}"] * 10) + "]\n"
+        for n in range(8)
+    )
+    + "profiles:\n  prod: {}\n",
+    "nan_policy": "policy: {important_min_percent: .nan}\nprofiles:\n  prod: {}\n",
+    "infinite_timeout": "profiles:\n  prod: {timeout: .inf}\n",
+    "nan_timeout": "profiles:\n  prod: {timeout: .nan}\n",
+    "too_large": "profiles:\n  prod: {}\n" + "# padding\n" * 120_000,
+    "nan_check_timeout": "profiles:\n  prod: {check_timeout: .nan}\n",
 }
 
 
@@ -224,3 +241,18 @@ def test_evidence_fixture_works_outside_a_readiness_run(pytester: pytest.Pyteste
         """
     )
     pytester.runpytest().assert_outcomes(passed=1)
+
+
+def test_yaml_merge_keys_work_and_may_be_overridden(pytester: pytest.Pytester) -> None:
+    pytester.makefile(
+        ".yaml",
+        readiness="profiles:\n  base: &base {timeout: 2, thresholds: {p95_ms: 300}}\n"
+        "  prod:\n    <<: *base\n    timeout: 3\n",
+    )
+    pytester.makepyfile(
+        test_a="import pytest\n@pytest.mark.critical\n"
+        "def test_a(readiness):\n    assert readiness.timeout == 3\n"
+        "    assert readiness.threshold('p95_ms') == 300\n"
+    )
+    result = pytester.runpytest_subprocess("--readiness=prod", "-p", "no:cacheprovider")
+    assert result.ret == 0, result.stderr.str()
