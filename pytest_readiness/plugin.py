@@ -111,6 +111,11 @@ def pytest_configure(config: pytest.Config) -> None:
             from pytest_readiness.reporters.html import ensure_available
 
             ensure_available()  # a missing jinja2 is exit 4 before the run, not a traceback after it
+        if not hasattr(config, "workerinput"):
+            from pytest_readiness.report_paths import check_report_paths
+            from pytest_readiness.reporting import REPORT_RENDERERS
+
+            check_report_paths(config, REPORT_RENDERERS)
     except (ConfigError, MissingExtra) as exc:
         raise pytest.UsageError(str(exc)) from None
 

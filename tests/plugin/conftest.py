@@ -58,3 +58,12 @@ def suite(critical: list[bool], important: list[bool], nice: list[bool] = ()) ->
                 "",
             ]
     return "\n".join(lines)
+
+
+#: Appended to a test module: during the run a file takes the place of the directory ``late``,
+#: so a report under ``late/`` passes the checks before the run and fails to be written after.
+LATE_BLOCKER = """
+
+def test_the_report_directory_becomes_a_file():
+    open("late", "w").close()
+"""

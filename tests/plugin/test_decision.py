@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.plugin.conftest import DIST, RunJson, suite
+from tests.plugin.conftest import DIST, LATE_BLOCKER, RunJson, suite
 
 
 @DIST
@@ -322,10 +322,9 @@ def test_keyboard_interrupt_is_incomplete_and_still_writes_the_report(
 
 
 def test_unwritable_report_fails_the_run_with_one_line(project: pytest.Pytester) -> None:
-    project.makepyfile(test_checks=suite([True], [True]))
-    (project.path / "blocked").write_text("a file, not a directory")
-    result = project.runpytest("--readiness=prod", "--readiness-json=blocked/r.json")
+    project.makepyfile(test_checks=suite([True], [True]) + LATE_BLOCKER)
+    result = project.runpytest("--readiness=prod", "--readiness-json=late/r.json")
     assert result.ret == pytest.ExitCode.USAGE_ERROR  # GO, but CI must not pass without its report
     result.stdout.fnmatch_lines(
-        ["readiness decision: GO *", "readiness: cannot write --readiness-json=blocked/r.json: *"]
+        ["readiness decision: GO *", "readiness: cannot write --readiness-json=late/r.json: *"]
     )

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.plugin.conftest import DIST, suite
+from tests.plugin.conftest import DIST, LATE_BLOCKER, suite
 
 
 def _reports(project: pytest.Pytester) -> tuple[dict[str, Any], ET.Element]:
@@ -41,13 +41,12 @@ def test_reports_state_the_status_the_process_exits_with(
 def test_a_report_that_cannot_be_written_makes_every_other_report_say_4(
     project: pytest.Pytester, dist: list[str]
 ) -> None:
-    project.makepyfile(test_checks=suite([True], [True]))
-    (project.path / "blocked").write_text("a file, not a directory")
+    project.makepyfile(test_checks=suite([True], [True]) + LATE_BLOCKER)
     result = project.runpytest(
         "--readiness=prod",
         "--readiness-json=r.json",
         "--junitxml=r.xml",
-        "--readiness-md=blocked/r.md",
+        "--readiness-md=late/r.md",
         *dist,
     )
     data, junit = _reports(project)
@@ -55,7 +54,7 @@ def test_a_report_that_cannot_be_written_makes_every_other_report_say_4(
     assert data["decision"] == "GO"
     assert data["exit_status"] == 4
     assert _decision_case_failed(junit)  # the CI job must not look green without its report
-    result.stdout.fnmatch_lines(["readiness: cannot write --readiness-md=blocked/r.md: *"])
+    result.stdout.fnmatch_lines(["readiness: cannot write --readiness-md=late/r.md: *"])
 
 
 @DIST
@@ -80,3 +79,35 @@ def test_a_failing_conftest_sessionfinish_ends_incomplete_in_the_process_and_the
     result.stdout.fnmatch_lines(
         ["readiness: a pytest_sessionfinish hook failed: RuntimeError: notifier down"]
     )
+
+
+@pytest.mark.parametrize(
+    ("option", "problem"),
+    [
+        ("--readiness-json=readiness.yaml", "is not a report written by pytest-readiness"),
+        ("--readiness-md=test_checks.py", "is not a report written by pytest-readiness"),
+        ("--readiness-html=blocked/r.html", "is not a directory"),
+        ("--readiness-json=.", "is a directory"),
+    ],
+    ids=["the-config", "a-test-file", "under-a-file", "a-directory"],
+)
+def test_a_report_path_that_cannot_or_must_not_be_written_is_exit_4_before_the_run(
+    project: pytest.Pytester, option: str, problem: str
+) -> None:
+    project.makepyfile(test_checks=suite([True], [True]))
+    (project.path / "blocked").write_text("a file, not a directory")
+    before = {p.name: p.read_bytes() for p in project.path.iterdir() if p.is_file()}
+    result = project.runpytest("--readiness=prod", option)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*{option}: *{problem}*"])
+    assert "passed" not in result.stdout.str()  # refused before anything ran
+    assert {p.name: p.read_bytes() for p in project.path.iterdir() if p.is_file()} == before
+
+
+def test_a_previous_report_is_overwritten(project: pytest.Pytester) -> None:
+    project.makepyfile(test_checks=suite([True], [True]))
+    for _ in range(2):
+        result = project.runpytest(
+            "--readiness=prod", "--readiness-json=r.json", "--readiness-md=r.md"
+        )
+        assert result.ret == 0

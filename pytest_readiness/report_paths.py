@@ -1,0 +1,62 @@
+"""Report paths are checked before the run, not after it: a typo costs seconds, not a whole run,
+and a report option can never overwrite the config, a test or anything else not a report."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+
+_SNIFF_BYTES = 4096
+
+
+def check_report_paths(config: pytest.Config, options: Iterable[str]) -> None:
+    """Raise UsageError naming the option if a report could not or must not be written there."""
+    seen: dict[Path, str] = {}
+    for dest in options:
+        value = config.getoption(dest, None)
+        if not value:
+            continue
+        option = "--" + dest.replace("_", "-") + f"={value}"
+        path = Path(config.invocation_params.dir, value).resolve()
+        if path in seen:
+            raise pytest.UsageError(f"{option}: {seen[path]} writes to the same file")
+        seen[path] = option
+        problem = _problem(path, dest)
+        if problem:
+            raise pytest.UsageError(f"{option}: {problem}")
+
+
+def _problem(path: Path, dest: str) -> str | None:
+    if path.is_dir():
+        return "is a directory; name a file"
+    if path.exists():
+        if not _is_previous_report(path, dest):
+            return (
+                "exists and is not a report written by pytest-readiness; refusing to overwrite it"
+            )
+        return None
+    parent = path.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"{parent} is not a directory; the report cannot be written there"
+    return None
+
+
+def _is_previous_report(path: Path, dest: str) -> bool:
+    try:
+        if dest == "readiness_json":
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return isinstance(data, dict) and "schema_version" in data and "decision" in data
+        with path.open("rb") as handle:
+            head = handle.read(_SNIFF_BYTES).decode("utf-8", "replace")
+    except (OSError, ValueError):
+        return False
+    if dest == "readiness_html":
+        return '<meta name="generator" content="pytest-readiness' in head
+    if dest == "readiness_md":
+        return head.startswith("# Production Readiness Checklist: ")
+    return False
