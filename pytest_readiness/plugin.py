@@ -20,26 +20,32 @@ from pytest_readiness.config import load_profile
 from pytest_readiness.errors import ConfigError, MissingExtra
 from pytest_readiness.fixtures import (
     SESSION_KEY,
+    artifact_files,
     evidence,
     http_session,
     k8s_api,
     nats_conn,
+    obs_stack,
     parametrize_targets,
     pg_conn,
     readiness,
     redis_conn,
+    repo_checkout,
     target_host,
 )
 from pytest_readiness.redaction import OutputRedactor, ReportRedactor, redactor_for
 
 __all__ = [
+    "artifact_files",
     "evidence",
     "http_session",
     "k8s_api",
     "nats_conn",
+    "obs_stack",
     "pg_conn",
     "readiness",
     "redis_conn",
+    "repo_checkout",
     "target_host",
 ]
 

@@ -246,9 +246,101 @@ _HOSTS = Connector(
     ),
 )
 
+_ARTIFACTS = Connector(
+    kind="artifacts",
+    module="pytest_readiness.connectors.artifacts",
+    extra="artifacts",
+    driver="defusedxml",
+    fixture="artifact_files",
+    fixture_doc="The pipeline's report files named by each ``artifacts`` target.",
+    settings=(
+        Setting(
+            "base_dir",
+            _STRING,
+            "Folder relative paths resolve against (default: the directory pytest runs in).",
+        ),
+        Setting("junit", _STRING_OR_LIST, "JUnit XML test results: paths or globs."),
+        Setting("coverage", _STRING_OR_LIST, "Coverage reports (Cobertura XML, coverage.py JSON)."),
+        Setting("sarif", _STRING_OR_LIST, "SARIF static-analysis results."),
+        Setting("vulnerabilities", _STRING_OR_LIST, "Vulnerability scans (Trivy or Grype JSON)."),
+        Setting(
+            "load_test",
+            _STRING_OR_LIST,
+            "Load-test summaries (k6 JSON summary, Locust *_stats.csv).",
+        ),
+        Setting(
+            "licenses", _STRING_OR_LIST, "Licence reports (pip-licenses or license-checker JSON)."
+        ),
+        Setting(
+            "leak_scan",
+            _STRING_OR_LIST,
+            "Secret-scan reports (gitleaks JSON, trufflehog --json lines).",
+        ),
+    ),
+)
+
+_REPOSITORY = Connector(
+    kind="repository",
+    module="pytest_readiness.connectors.repository",
+    extra="repository",
+    driver="yaml",
+    fixture="repo_checkout",
+    fixture_doc="The git checkout of each ``repository`` target (read through the git CLI).",
+    settings=(
+        Setting("path", _STRING, "A folder inside the git working tree.", required=True),
+        Setting(
+            "release",
+            _STRING,
+            "Version being released (default: the newest tag reachable from HEAD).",
+        ),
+    ),
+)
+
+_OBSERVABILITY = Connector(
+    kind="observability",
+    module="pytest_readiness.connectors.observability",
+    extra="observability",
+    driver="requests",
+    fixture="obs_stack",
+    fixture_doc="Prometheus, Alertmanager and Grafana HTTP APIs of each ``observability`` target.",
+    settings=(
+        Setting("prometheus", _STRING, "Prometheus base URL (http://prometheus:9090)."),
+        Setting("alertmanager", _STRING, "Alertmanager base URL (http://alertmanager:9093)."),
+        Setting("grafana", _STRING, "Grafana base URL (https://grafana.example.com)."),
+        Setting(
+            "grafana_token",
+            _STRING,
+            "Grafana service-account token, sent to Grafana only.",
+            secret=True,
+        ),
+        Setting(
+            "headers",
+            {"type": "object", "additionalProperties": _STRING},
+            "Headers sent to every component; credential-like ones are secrets.",
+            secret_entries=True,
+        ),
+        Setting(
+            "verify",
+            {"anyOf": [_BOOLEAN, _STRING]},
+            "true (default), false (no certificate check) or the path of a CA bundle.",
+        ),
+    ),
+)
+
 #: profile key -> its connector, in the order the docs and the schema list them
 CONNECTORS: dict[str, Connector] = {
-    c.kind: c for c in (_KUBERNETES, _POSTGRES, _REDIS, _NATS, _HTTP, _HOSTS)
+    c.kind: c
+    for c in (
+        _KUBERNETES,
+        _POSTGRES,
+        _REDIS,
+        _NATS,
+        _HTTP,
+        _HOSTS,
+        _ARTIFACTS,
+        _REPOSITORY,
+        _OBSERVABILITY,
+    )
 }
 
 

@@ -57,11 +57,18 @@ class HttpSession:
     """The facade of an HTTP target; ``client`` is the underlying ``requests.Session``."""
 
     def __init__(
-        self, target: Target, redactor: Redactor, session: requests.Session, base_url: str
+        self,
+        target: Target,
+        redactor: Redactor,
+        session: requests.Session,
+        base_url: str,
+        configured_headers: tuple[str, ...] = (),
     ) -> None:
         self.target = target
         self.client = session
         self.base_url = base_url
+        #: names of the profile's ``headers`` (credentials among them), sent on every request
+        self.configured_headers = configured_headers
         self._redactor = redactor
 
     def url(self, path: str = "") -> str:
@@ -82,6 +89,11 @@ class HttpSession:
 
     def get(self, path: str = "", **kwargs: Any) -> requests.Response:
         return self.request("GET", path, **kwargs)
+
+    def get_anonymous(self, path: str = "") -> requests.Response:
+        """GET ``path`` without the profile's ``headers``: what a caller without credentials gets."""
+        dropped: dict[str, str | None] = dict.fromkeys(self.configured_headers)
+        return self._send("GET", path, f"GET {path or '/'} (anonymous) from", headers=dropped)
 
     def latency(self, path: str = "/", n: int = 20, concurrency: int = 4) -> LatencyResult:
         """Send ``n`` GETs of ``path``, ``concurrency`` at a time, and summarise their latency."""
@@ -117,15 +129,19 @@ class HttpSession:
             p99=_percentile(samples, 99),
         )
 
-    def tls(self) -> TlsFacts | None:
-        """Certificate chain, expiry, accepted TLS versions of the base URL; None if not https."""
+    def tls(self, cafile: str | None = None) -> TlsFacts | None:
+        """Certificate chain, expiry, accepted TLS versions of the base URL; None if not https.
+
+        The chain is verified against ``cafile`` when given (a check judging the certificate
+        of a ``verify: false`` target), else as the session verifies (not at all for false).
+        """
         parts = urlsplit(self.base_url)
         if parts.scheme != "https" or not parts.hostname:
             return None
         try:
             from pytest_readiness.connectors.tls import inspect_tls
 
-            verify = self.client.verify
+            verify = cafile or self.client.verify
             return inspect_tls(
                 parts.hostname,
                 parts.port or 443,
@@ -213,7 +229,7 @@ def connect(target: Target, redactor: Redactor) -> HttpSession:
     adapter = HTTPAdapter(pool_maxsize=MAX_CONCURRENCY)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
-    http = HttpSession(target, redactor, session, base_url)
+    http = HttpSession(target, redactor, session, base_url, tuple(str(k) for k in headers))
     health_path = str(settings.get("health_path") or "")
     try:
         response = http._send("GET", health_path, "connect to")
