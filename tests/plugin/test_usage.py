@@ -210,7 +210,9 @@ def _normalised(result: pytest.RunResult) -> list[str]:
     for line in result.outlines:
         if line.startswith(("plugins:", "platform ")):
             continue
-        line = re.sub(r"in \d+\.\d+s", "in Xs", line)
+        line = re.sub(r"in \d+\.\d+s( \(\d+:\d\d:\d\d\))?", "in Xs", line)
+        if re.fullmatch(r"=+ .* =+", line):  # the padding follows the duration's length
+            line = line.strip("= ")
         line = re.sub(r"\[gw\d+\]", "[gw]", line)  # which xdist worker ran a test varies
         progress = re.fullmatch(r"([.sFE]+)(\s+\[\d+%\])", line)
         if progress:  # under xdist, tests finish in any order
