@@ -232,7 +232,7 @@ class ReportRedactor:
 
     @_hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.longrepr is not None or report.sections:
+        if report.longrepr is not None or report.sections or getattr(report, "wasxfail", None):
             self.scrub(report)
 
     @_hookimpl(tryfirst=True)
@@ -243,6 +243,9 @@ class ReportRedactor:
     def scrub(self, report: Any) -> None:
         report.longrepr = _scrub(report.longrepr, self.clean, set())
         report.sections = [(name, self.clean(text)) for name, text in report.sections]
+        reason = getattr(report, "wasxfail", None)
+        if isinstance(reason, str):  # the xfail reason: shown by -rx and -v, kept by reports
+            report.wasxfail = self.clean(reason)
 
     def clean(self, text: str) -> str:
         """Masked before it is cut (a cut must not split a secret), cut before it is escaped

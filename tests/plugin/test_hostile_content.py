@@ -30,6 +30,14 @@ def test_hostile(evidence):
 @pytest.mark.important(id="OK-1")
 def test_fine(evidence):
     evidence("lag", float("-inf"))
+
+@pytest.mark.nice_to_have(id="SKIP-1")
+def test_skipped():
+    pytest.skip("skipped " + HOSTILE)
+
+@pytest.mark.nice_to_have(id="XFAIL-1")
+def test_xfailed():
+    pytest.xfail("xfailed " + HOSTILE)
 """
 
 #: Raw bytes no output may carry: C0 controls but newline, tab and the CR of CRLF, DEL, C1
@@ -53,6 +61,7 @@ def test_a_hostile_check_ends_in_a_decision_with_every_report_valid_and_clean(
         "--readiness-html=r.html",
         "--readiness-md=r.md",
         "--junitxml=r.xml",
+        "-rA",
         "-p",
         "no:cacheprovider",
         *dist,
@@ -76,7 +85,9 @@ def test_a_hostile_check_ends_in_a_decision_with_every_report_valid_and_clean(
     data = json.loads(files["r.json"], parse_constant=_no_constants)
     assert data["decision"] == "NO-GO"
     assert data["exit_status"] == 1
-    hostile, fine = data["items"]
+    hostile, fine, skipped, xfailed = data["items"]
+    assert skipped["message"].startswith("skipped \\x1b[2J")  # from pytest's cleaned report
+    assert "not met: xfailed \\x1b[2J" in xfailed["message"]
     assert hostile["title"].startswith("title \x1b[2J\x07")
     assert "\ufffd" in hostile["title"]
     assert next(e["observed"] for e in hostile["evidence"]) == "nan"
