@@ -240,3 +240,16 @@ def test_json_refuses_a_nan_that_slipped_past_the_entry_points() -> None:
     )
     with pytest.raises(ValueError, match="not JSON compliant"):
         json_report.render(verdict)
+
+
+def test_pytest_reports_are_masked_before_they_are_cut_and_made_printable() -> None:
+    from pytest_readiness.redaction import ReportRedactor
+
+    secret = "s3cr3t-token-value"
+    cleaner = ReportRedactor(Redactor([secret]))
+    text = "a" * (STORED_LIMIT - 5) + secret + "\x1b[2J\udc80" + "b" * 1000
+    out = cleaner.clean(text)
+    assert "s3cr" not in out
+    assert raw_controls(out) == []
+    assert out.endswith("more characters]")
+    assert cleaner.clean("line 1\n\tline 2\r") == "line 1\n\tline 2\\r"
