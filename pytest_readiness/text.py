@@ -87,6 +87,8 @@ def shown(text: object, limit: int | None = None, *, keep_lines: bool = False) -
     """What a human-facing report shows of ``text``: cut to ``limit`` (pointing at the JSON
     report for the rest), then made printable."""
     value = text if isinstance(text, str) else str(text)
+    if (limit is None or len(value) <= limit) and not _CONTROL.search(value):
+        return value  # the common case, once per field of every item: keep it cheap
     if limit is not None:
         value = capped(value, limit, IN_JSON)
     return printable(value, keep_lines=keep_lines)

@@ -59,7 +59,12 @@ def render(verdict: Verdict, verbosity: int = 0) -> list[Line]:
         Line(f"readiness decision: {verdict.headline()}", DECISION_MARKUP[verdict.decision])
     )
     # Fields were made printable where they were cut or aligned; this pass catches the rest.
-    return [Line(printable(line.text), line.markup, line.sep) for line in lines]
+    return [_printable(line) for line in lines]
+
+
+def _printable(line: Line) -> Line:
+    text = printable(line.text)
+    return line if text is line.text else Line(text, line.markup, line.sep)
 
 
 def _matrix(verdict: Verdict) -> list[Line]:

@@ -253,3 +253,14 @@ def test_pytest_reports_are_masked_before_they_are_cut_and_made_printable() -> N
     assert raw_controls(out) == []
     assert out.endswith("more characters]")
     assert cleaner.clean("line 1\n\tline 2\r") == "line 1\n\tline 2\\r"
+
+
+def test_json_escapes_del_in_an_otherwise_ascii_report() -> None:
+    spec = ItemSpec("X-1", "t.py::test_x", "x", Severity.CRITICAL, "s", 5.0)
+    verdict = evaluate(
+        [spec], {spec.nodeid: RawResult(RawOutcome.FAILED, "del\x7f")}, Policy(), today=date.today()
+    )
+    text = json_report.render(verdict)
+    assert "\x7f" not in text
+    assert '"message": "del\\u007f"' in text
+    assert json.loads(text)["items"][0]["message"] == "del\x7f"
