@@ -128,3 +128,16 @@ def test_bad_marker_arguments_are_a_collection_error_naming_the_test(
     result.stdout.fnmatch_lines([f"test_a.py::test_a: {message}"])
     result.stdout.fnmatch_lines(["readiness decision: INCOMPLETE *"])
     json.loads((pytester.path / "r.json").read_text(), parse_constant=_no_constants)
+
+
+def test_a_bad_marker_argument_is_a_collection_error_under_xdist_too(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makefile(".yaml", readiness="profiles:\n  prod: {}\n")
+    pytester.makepyfile(
+        test_a="import pytest\n@pytest.mark.critical(weight=float('nan'))\ndef test_a():\n    pass\n"
+    )
+    result = pytester.runpytest("--readiness=prod", "-p", "no:cacheprovider", "-n", "2")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED  # xdist: a worker's collection error is 1
+    result.stdout.fnmatch_lines(["test_a.py::test_a: weight=nan in @pytest.mark.critical; *"])
+    result.stdout.fnmatch_lines(["readiness decision: INCOMPLETE *"])
