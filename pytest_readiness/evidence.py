@@ -2,7 +2,9 @@
 
 Records are JSON-compatible dicts so they cross to the xdist controller unchanged and reach
 every report. Values that are not JSON scalars are stored as their ``str()``; lists and dicts of
-scalars are kept. Secrets are masked when recorded.
+scalars are kept. Secrets are masked when recorded, then every value is made strict JSON
+(:func:`pytest_readiness.text.json_value`: NaN and infinities as strings, lone surrogates
+replaced, strings cut at 64 KiB).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from pytest_readiness.redaction import Redactor
+from pytest_readiness.text import json_value
 
 _MISSING: Any = object()
 _SCALARS = (str, int, float, bool, type(None))
@@ -58,15 +61,19 @@ class Evidence:
             raise TypeError(
                 "evidence(): nothing observed; write evidence(observed=..., expected=...)"
             )
-        redact = self._store.redactor.redact_value
+        redactor = self._store.redactor
+
+        def kept(value: Any) -> Any:  # masked before cut, so a cut never splits a secret
+            return json_value(redactor.redact_value(_jsonable(value)))
+
         record: dict[str, Any] = {
-            "observed": redact(_jsonable(None if observed is _MISSING else observed)),
-            "expected": redact(_jsonable(expected)),
+            "observed": kept(None if observed is _MISSING else observed),
+            "expected": kept(expected),
         }
         if label is not None:
-            record["label"] = redact(label)
+            record["label"] = kept(label)
         if details:
-            record["details"] = {k: redact(_jsonable(v)) for k, v in details.items()}
+            record["details"] = kept(details)
         self._store.add(self._nodeid, record)
 
     @property

@@ -3,7 +3,8 @@
 Effective severity is the closest severity marker (function over class over module); the
 keyword arguments of every severity marker in the chain merge outer to inner, so a module can
 set ``section=`` and a test override the severity. Two different severities on the same node
-are an error naming the test.
+are an error naming the test. Keyword values are checked when the item is collected (strings,
+a finite positive weight, a boolean ``manual``) and its text fields stored encodable.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ import pytest
 
 from pytest_readiness.errors import MarkerError
 from pytest_readiness.model import ItemSpec, Severity
-from pytest_readiness.policy import Policy, matches
+from pytest_readiness.policy import MAX_WEIGHT, Policy, matches
+from pytest_readiness.text import stored
 
 SEVERITY_NAMES = frozenset(s.value for s in Severity)
 ITEM_KEYWORDS = ("id", "section", "weight", "title", "owner", "docs", "remediation", "manual")
+TEXT_KEYWORDS = ("id", "section", "title", "owner", "docs", "remediation")
 
 _SIGNATURE = "(id=None, section=None, weight=None, title=None, owner=None, docs=None, remediation=None, manual=False)"
 MARKER_HELP = {
@@ -62,15 +65,15 @@ def spec_of(
     spec = ItemSpec(
         id=_item_id(item, kwargs.get("id")),
         nodeid=item.nodeid,
-        title=str(kwargs.get("title") or _title(item)),
+        title=stored(str(kwargs.get("title") or _title(item))),
         severity=severity,
-        section=str(kwargs.get("section") or _section(item)),
+        section=stored(str(kwargs.get("section") or _section(item))),
         weight=float(kwargs["weight"])
         if kwargs.get("weight") is not None
         else policy.weights[severity],
-        owner=kwargs.get("owner"),
-        docs=kwargs.get("docs"),
-        remediation=kwargs.get("remediation"),
+        owner=_optional_text(kwargs.get("owner")),
+        docs=_optional_text(kwargs.get("docs")),
+        remediation=_optional_text(kwargs.get("remediation")),
         manual=bool(kwargs.get("manual", False)),
     )
     for pattern, override in overrides:
@@ -103,20 +106,45 @@ def _check_mark(item: pytest.Item, mark: pytest.Mark) -> None:
             f"{item.nodeid}: unknown keyword {', '.join(unknown)} in @pytest.mark.{mark.name}; "
             f"use {', '.join(ITEM_KEYWORDS)}"
         )
+    where = f"in @pytest.mark.{mark.name}"
     weight = mark.kwargs.get("weight")
     if weight is not None and (
-        isinstance(weight, bool) or not isinstance(weight, int | float) or weight < 0
+        isinstance(weight, bool)
+        or not isinstance(weight, int | float)
+        or not 0 < weight <= MAX_WEIGHT  # also false for NaN and the infinities
     ):
         raise MarkerError(
-            f"{item.nodeid}: weight={weight!r} in @pytest.mark.{mark.name}; use a number >= 0"
+            f"{item.nodeid}: weight={_short_repr(weight)} {where}; "
+            f"use a number > 0 and <= {MAX_WEIGHT:,.0f}"
         )
+    for name in TEXT_KEYWORDS:
+        value = mark.kwargs.get(name)
+        if value is not None and not isinstance(value, str):
+            raise MarkerError(f"{item.nodeid}: {name}={_short_repr(value)} {where}; use a string")
+    manual = mark.kwargs.get("manual", False)
+    if not isinstance(manual, bool):
+        raise MarkerError(f"{item.nodeid}: manual={_short_repr(manual)} {where}; use True or False")
+
+
+def _short_repr(value: Any) -> str:
+    """repr() escapes control characters; cut so a huge value cannot flood the error."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int too long to print
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _optional_text(value: Any) -> str | None:
+    return None if value is None else stored(str(value))
 
 
 def _item_id(item: pytest.Item, declared: Any) -> str:
     if not declared:
         return item.nodeid
     callspec = getattr(item, "callspec", None)
-    return f"{declared}[{callspec.id}]" if callspec is not None else str(declared)
+    text = stored(str(declared))
+    return f"{text}[{callspec.id}]" if callspec is not None else text
 
 
 def _title(item: pytest.Item) -> str:

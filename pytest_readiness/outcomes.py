@@ -2,6 +2,7 @@
 
 Runs once per item at session end, never per report. Works on the report objects pytest and
 xdist hand over (duck-typed: ``outcome``, ``when``, ``longrepr``, ``wasxfail``, ``duration``).
+Messages are stored encodable and at most 64 KiB long (:func:`pytest_readiness.text.stored`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pytest_readiness.model import EvidenceRecord, RawOutcome, RawResult
+from pytest_readiness.text import stored
 
 #: xdist's synthetic report for an item whose worker died uses this phase name.
 CRASH_PHASE = "???"
@@ -36,7 +38,7 @@ def reduce_reports(
         return RawResult(RawOutcome.ERROR, message_of(setup), duration, records)
     if setup is not None and setup.outcome == "skipped":
         if getattr(setup, "wasxfail", None) is not None:  # xfail(run=False) skips in setup
-            return RawResult(RawOutcome.XFAILED, setup.wasxfail, duration, records)
+            return RawResult(RawOutcome.XFAILED, _reason(setup.wasxfail), duration, records)
         return RawResult(RawOutcome.SKIPPED, message_of(setup), duration, records)
     if call is None:
         return RawResult(RawOutcome.NOT_RUN, "", duration, records)
@@ -56,7 +58,7 @@ def _from_call(call: Any, duration: float, records: tuple[EvidenceRecord, ...]) 
     wasxfail = getattr(call, "wasxfail", None)
     if call.outcome == "skipped":
         if wasxfail is not None:
-            return RawResult(RawOutcome.XFAILED, wasxfail, duration, records)
+            return RawResult(RawOutcome.XFAILED, _reason(wasxfail), duration, records)
         return RawResult(RawOutcome.SKIPPED, message_of(call), duration, records)
     if call.outcome == "passed":
         if wasxfail is not None:
@@ -75,7 +77,11 @@ def message_of(report: Any) -> str:
     else:
         crash = getattr(longrepr, "reprcrash", None)
         text = crash.message if crash is not None else str(longrepr)
-    return clean_message(text)
+    return stored(clean_message(text))
+
+
+def _reason(wasxfail: Any) -> str:
+    return stored(str(wasxfail))
 
 
 def clean_message(text: str) -> str:

@@ -43,6 +43,8 @@ from pytest_readiness.model import (
     is_not_applicable,
 )
 
+#: Item weights outside 0..MAX_WEIGHT (NaN, infinities) could only make NaN scores.
+MAX_WEIGHT = 1_000_000.0
 DEFAULT_WEIGHTS: Mapping[Severity, float] = {
     Severity.CRITICAL: 5.0,
     Severity.IMPORTANT: 3.0,
@@ -93,6 +95,7 @@ def evaluate(
     run: RunInfo | None = None,
 ) -> Verdict:
     """Decide. ``raw`` is keyed by nodeid; a spec without a raw result never ran."""
+    specs = [_usable_weight(spec, policy) for spec in specs]
     crashed = bool(run_state.crashed_workers)
     results = [_base_result(spec, raw.get(spec.nodeid), crashed) for spec in specs]
     results, attestation_states = _apply_attestations(results, attestations, today)
@@ -366,3 +369,12 @@ def _decide(
             f"important items met {share:.1f}% (weighted) < {policy.important_min_percent:g}% required"
         ]
     return Decision.GO, ["every critical item met"]
+
+
+def _usable_weight(spec: ItemSpec, policy: Policy) -> ItemSpec:
+    """Markers reject bad weights; one that reaches the API anyway counts as its severity's."""
+    if 0 <= spec.weight <= MAX_WEIGHT:  # false for NaN
+        return spec
+    weight = policy.weights.get(spec.severity, 0.0)
+    usable = weight if 0 <= weight <= MAX_WEIGHT else DEFAULT_WEIGHTS[spec.severity]
+    return ItemSpec(**{**vars(spec), "weight": usable})

@@ -4,14 +4,15 @@ One place knows the run's secrets: values from the environment (``${VAR}`` in th
 target settings the connector registry marks secret, passwords and tokens inside URLs and DSNs,
 and the values of credential-like headers and query parameters (:data:`SECRET_NAMES`).
 Connectors add what they learn later (refreshed tokens). Every message, report, pytest
-failure report and verdict passes through :class:`Redactor` before it is shown or written.
+failure report and verdict passes through :class:`Redactor` before it is shown or written;
+pytest's reports are also made printable and bounded here (:class:`ReportRedactor`).
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
@@ -20,6 +21,7 @@ import pluggy
 
 from pytest_readiness.model import EvidenceRecord, ItemResult, Verdict
 from pytest_readiness.registry import CONNECTORS
+from pytest_readiness.text import STORED_LIMIT, capped, printable
 
 if TYPE_CHECKING:
     import pytest
@@ -225,12 +227,14 @@ _hookimpl = pluggy.HookimplMarker("pytest")
 
 
 class ReportRedactor:
-    """Plugin masking secrets in pytest's own reports before anything prints or ships them.
+    """Plugin cleaning pytest's own reports before anything prints or ships them.
 
     Failure tracebacks (also with ``--showlocals``), the short summary, captured output and
     collection errors pass through here on the process that made the report (single process
     or xdist worker), so the terminal, JUnit, pytest-html and the xdist controller only ever
-    see ``***``. Costs nothing for passing tests without captured output.
+    see ``***`` for a secret, visible escapes (``\\x1b``) for control characters, no lone
+    surrogate, and at most 64 KiB per string. Costs nothing for passing tests without
+    captured output.
     """
 
     def __init__(self, redactor: Redactor) -> None:
@@ -238,38 +242,46 @@ class ReportRedactor:
 
     @_hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if self.redactor.secrets and (report.longrepr is not None or report.sections):
+        if report.longrepr is not None or report.sections or getattr(report, "wasxfail", None):
             self.scrub(report)
 
     @_hookimpl(tryfirst=True)
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
-        if self.redactor.secrets and report.longrepr is not None:
+        if report.longrepr is not None:
             self.scrub(report)
 
     def scrub(self, report: Any) -> None:
-        report.longrepr = _scrub(report.longrepr, self.redactor, set())
-        report.sections = [(name, self.redactor.redact(text)) for name, text in report.sections]
+        report.longrepr = _scrub(report.longrepr, self.clean, set())
+        report.sections = [(name, self.clean(text)) for name, text in report.sections]
+        reason = getattr(report, "wasxfail", None)
+        if isinstance(reason, str):  # the xfail reason: shown by -rx and -v, kept by reports
+            report.wasxfail = self.clean(reason)
+
+    def clean(self, text: str) -> str:
+        """Masked before it is cut (a cut must not split a secret), cut before it is escaped
+        (escaping a 10 MB string first would cost for nothing)."""
+        return printable(capped(self.redactor.redact(text), STORED_LIMIT), keep_lines=True)
 
 
-def _scrub(value: Any, redactor: Redactor, seen: set[int]) -> Any:
-    """Redact every string inside pytest's failure representation objects, in place where possible."""
+def _scrub(value: Any, clean: Callable[[str], str], seen: set[int]) -> Any:
+    """Clean every string inside pytest's failure representation objects, in place where possible."""
     if isinstance(value, str):
-        return redactor.redact(value)
+        return clean(value)
     if value is None or isinstance(value, int | float | bool) or id(value) in seen:
         return value
     seen.add(id(value))
     if isinstance(value, list):
-        value[:] = [_scrub(v, redactor, seen) for v in value]
+        value[:] = [_scrub(v, clean, seen) for v in value]
         return value
     if isinstance(value, tuple):
-        return tuple(_scrub(v, redactor, seen) for v in value)
+        return tuple(_scrub(v, clean, seen) for v in value)
     if isinstance(value, dict):
         for key in list(value):
-            value[key] = _scrub(value[key], redactor, seen)
+            value[key] = _scrub(value[key], clean, seen)
         return value
     if type(value).__module__.startswith("_pytest") and hasattr(value, "__dict__"):
         for key, item in list(vars(value).items()):
-            object.__setattr__(value, key, _scrub(item, redactor, seen))
+            object.__setattr__(value, key, _scrub(item, clean, seen))
     return value
 
 

@@ -4,6 +4,9 @@ Everything is inline (CSS, a small filter script); no fonts, scripts or images a
 Every value goes through jinja2's autoescape, and a Content-Security-Policy allows only the
 report's own script (by hash), so even a value that slipped through could not run code.
 Rows are rendered on the server side so the file reads and prints without JavaScript.
+Every value shown has its control characters written as visible escapes (jinja2's
+``finalize``), and messages and evidence are cut (:mod:`pytest_readiness.text`), so a hostile
+or huge value can neither hide text nor make a page a browser cannot load.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any, NamedTuple
 from pytest_readiness.errors import MissingExtra
 from pytest_readiness.files import write_atomic
 from pytest_readiness.model import SEVERITIES, Decision, ItemResult, Tally, Verdict
+from pytest_readiness.text import EVIDENCE_LIMIT, MESSAGE_LIMIT, printable, shown
 
 TEMPLATE = "report.html.j2"
 _DECISION_CLASS = {
@@ -89,18 +93,18 @@ def context(verdict: Verdict) -> dict[str, Any]:
 
 def _row(item: ItemResult) -> Row:
     spec = item.spec
-    docs = spec.docs or ""
+    docs = shown(spec.docs or "", MESSAGE_LIMIT)
     return Row(
         item.outcome.value,
         spec.severity.value,
-        spec.id,
-        spec.title,
-        spec.section,
+        shown(spec.id, MESSAGE_LIMIT),
+        shown(spec.title, MESSAGE_LIMIT),
+        shown(spec.section, MESSAGE_LIMIT),
         f"{spec.weight:g}",
-        item.message,
-        [record.summary() for record in item.evidence],
-        spec.remediation or "",
-        spec.owner or "",
+        shown(item.message, MESSAGE_LIMIT, keep_lines=True),
+        [shown(record.summary(), EVIDENCE_LIMIT, keep_lines=True) for record in item.evidence],
+        shown(spec.remediation or "", MESSAGE_LIMIT, keep_lines=True),
+        shown(spec.owner or "", MESSAGE_LIMIT),
         docs,
         # Only web links become links: autoescape does not stop a javascript: URL.
         docs.startswith(("https://", "http://")),
@@ -111,7 +115,7 @@ def _section(name: str, cells: dict[Any, Tally], completion: Tally) -> dict[str,
     percent = completion.percent
     width = 0 if percent is None else int(percent)
     return {
-        "name": name,
+        "name": shown(name, MESSAGE_LIMIT),
         "cells": [_cell(cells[s]) for s in SEVERITIES],
         "percent": completion.percent_label,
         "width": width,
@@ -164,7 +168,16 @@ def _environment(jinja2: ModuleType) -> Any:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_printable,
     )
+
+
+def _printable(value: Any) -> Any:
+    """Every ``{{ value }}``: control characters as visible escapes; the page's own inline CSS
+    and script (marked safe) pass unchanged, or the script's CSP hash would not match."""
+    if isinstance(value, str) and not hasattr(value, "__html__"):
+        return printable(value, keep_lines=True)
+    return value
 
 
 @cache

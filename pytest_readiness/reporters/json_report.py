@@ -1,12 +1,20 @@
-"""``--readiness-json``: the public, versioned, machine-readable result (docs/json-report.md)."""
+"""``--readiness-json``: the public, versioned, machine-readable result (docs/json-report.md).
+
+Strict JSON: no NaN or Infinity (the entry points store them as strings, and rendering refuses
+any that slipped through), valid UTF-8 (lone surrogates become U+FFFD), and every control and
+bidi character written as a ``\\uXXXX`` escape, so ``cat result.json`` is safe on a terminal
+while a JSON parser reads back the exact text.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from pytest_readiness.files import write_atomic
 from pytest_readiness.model import SEVERITIES, BaselineDiff, ItemResult, Tally, Verdict
+from pytest_readiness.text import BIDI_AND_SEPARATORS
 
 SCHEMA_VERSION = 1
 
@@ -132,10 +140,27 @@ def render(verdict: Verdict) -> str:
     """
     data = to_dict(verdict)
     items = data.pop("items")
-    head = json.dumps(data, indent=2, ensure_ascii=False, default=str)
-    lines = ",\n    ".join(json.dumps(i, ensure_ascii=False, default=str) for i in items)
+    head = json.dumps(data, indent=2, ensure_ascii=False, default=str, allow_nan=False)
+    lines = ",\n    ".join(
+        json.dumps(i, ensure_ascii=False, default=str, allow_nan=False) for i in items
+    )
     body = f'"items": [\n    {lines}\n  ]' if items else '"items": []'
-    return f"{head[:-2]},\n  {body}\n}}\n"
+    return _escape_unsafe(f"{head[:-2]},\n  {body}\n}}\n")
+
+
+# json.dumps escapes C0 controls but writes DEL, C1 controls, bidi characters and lone
+# surrogates (unencodable) raw. They only occur inside strings, where \uXXXX is the same text.
+_UNSAFE = re.compile(f"[\x7f-\x9f{BIDI_AND_SEPARATORS}\ud800-\udfff]")
+
+
+def _escape_unsafe(text: str) -> str:
+    if (text.isascii() and "\x7f" not in text) or not _UNSAFE.search(text):
+        return text  # isascii() is O(1): most reports skip the 4 MB search
+    return _UNSAFE.sub(lambda m: _json_escape(m.group()), text)
+
+
+def _json_escape(char: str) -> str:
+    return "\\ufffd" if "\ud800" <= char <= "\udfff" else f"\\u{ord(char):04x}"
 
 
 def write(verdict: Verdict, path: str, config: object = None) -> None:

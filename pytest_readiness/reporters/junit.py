@@ -13,6 +13,9 @@ written file is the same in every mode. So, after junitxml wrote it, this module
   into it (see ``pytest_readiness.junit_plugin``), never by re-deriving junitxml's names;
 - a testcase ``classname="readiness" name="decision"`` that fails unless the run may pass, so
   Jenkins, GitLab and GitHub test reporters show the verdict; the counters are kept in step.
+
+Every name and value added has its control characters written as visible escapes, and
+evidence and reasons are cut (:mod:`pytest_readiness.text`).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from collections.abc import Iterable
 
 from pytest_readiness.model import ItemResult, Verdict
 from pytest_readiness.reporters.terminal import render
+from pytest_readiness.text import EVIDENCE_LIMIT, MESSAGE_LIMIT, printable, shown
 
 DECISION_CLASSNAME = "readiness"
 DECISION_NAME = "decision"
@@ -76,7 +80,7 @@ def suite_properties(verdict: Verdict) -> list[tuple[str, str]]:
         ("readiness.score", str(verdict.score)),
         ("readiness.profile", verdict.run.profile),
         ("readiness.scope", verdict.scope.describe()),
-        ("readiness.reasons", "; ".join(verdict.reasons)),
+        ("readiness.reasons", "; ".join(shown(r, MESSAGE_LIMIT) for r in verdict.reasons)),
     ]
     diff = verdict.baseline
     if diff is not None:
@@ -94,12 +98,14 @@ def suite_properties(verdict: Verdict) -> list[tuple[str, str]]:
         spec = item.spec
         props.append(
             (
-                f"readiness.item.{spec.id}",
-                f"{spec.severity.value}|{spec.section}|{spec.weight:g}|{item.outcome.value}",
+                f"readiness.item.{shown(spec.id, MESSAGE_LIMIT)}",
+                f"{spec.severity.value}|{shown(spec.section, MESSAGE_LIMIT)}|{spec.weight:g}|{item.outcome.value}",
             )
         )
         if item.evidence:
-            props.append((f"readiness.evidence.{spec.id}", _evidence_text(item)))
+            props.append(
+                (f"readiness.evidence.{shown(spec.id, MESSAGE_LIMIT)}", _evidence_text(item))
+            )
     return props
 
 
@@ -143,13 +149,13 @@ def _take_nodeid_tags(root: ET.Element) -> list[tuple[ET.Element, str]]:
 
 def _item_properties(item: ItemResult) -> Iterable[tuple[str, str]]:
     spec = item.spec
-    yield "readiness.id", spec.id
+    yield "readiness.id", shown(spec.id, MESSAGE_LIMIT)
     yield "readiness.severity", spec.severity.value
-    yield "readiness.section", spec.section
+    yield "readiness.section", shown(spec.section, MESSAGE_LIMIT)
     yield "readiness.weight", f"{spec.weight:g}"
     yield "readiness.outcome", item.outcome.value
     for record in item.evidence:
-        yield "readiness.evidence", record.summary()
+        yield "readiness.evidence", shown(record.summary(), EVIDENCE_LIMIT)
 
 
 def _properties(node: ET.Element) -> ET.Element:
@@ -162,11 +168,13 @@ def _properties(node: ET.Element) -> ET.Element:
 
 
 def _property(name: str, value: str) -> ET.Element:
-    return ET.Element("property", name=_xml_safe(name), value=_xml_safe(value))
+    return ET.Element(
+        "property", name=_xml_safe(printable(name)), value=_xml_safe(printable(value))
+    )
 
 
 def _evidence_text(item: ItemResult) -> str:
-    return " ; ".join(record.summary() for record in item.evidence)
+    return " ; ".join(shown(record.summary(), EVIDENCE_LIMIT) for record in item.evidence)
 
 
 def _bump(node: ET.Element, counter: str, by: int) -> None:

@@ -3,7 +3,8 @@
 Laid out like the hand-kept checklists it replaces: a header, one part per section with its
 items and status, then "Overall Progress" with the "Completion by Section" table and the
 score. Every value a check or a config produced is escaped, so a title cannot open a link,
-an HTML tag or a new table cell. With ``$GITHUB_STEP_SUMMARY`` set, a compact version is
+an HTML tag or a new table cell; control characters are written as visible escapes and long
+values are cut (:mod:`pytest_readiness.text`). With ``$GITHUB_STEP_SUMMARY`` set, a compact version is
 appended to that file (GitHub shows it on the run's page).
 """
 
@@ -21,6 +22,7 @@ from pytest_readiness.model import (
     Severity,
     Verdict,
 )
+from pytest_readiness.text import EVIDENCE_LIMIT, MESSAGE_LIMIT, shown
 
 RULE = "_" * 70
 STEP_SUMMARY_ITEMS = 50  # GitHub caps a step summary at 1 MiB; long lists add little there.
@@ -95,9 +97,9 @@ def render_summary(verdict: Verdict) -> str:
     return "\n\n".join(parts) + "\n\n"
 
 
-def esc(text: object) -> str:
-    """One line of inline text, safe in a list item and in a table cell."""
-    return _ACTIVE.sub(r"\\\1", _SPACE.sub(" ", str(text)).strip())
+def esc(text: object, limit: int = MESSAGE_LIMIT) -> str:
+    """One line of inline text, safe in a list item and in a table cell, cut at ``limit``."""
+    return _ACTIVE.sub(r"\\\1", _SPACE.sub(" ", shown(text, limit, keep_lines=True)).strip())
 
 
 def _header(verdict: Verdict) -> str:
@@ -177,8 +179,8 @@ def _item_line(item: ItemResult, compact: bool = False) -> str:
     )
     notes: list[str] = []
     if item.message:
-        notes.append(esc(_clip(item.message)))
-    notes += [f"Evidence: {esc(_clip(r.summary()))}" for r in item.evidence]
+        notes.append(esc(item.message))
+    notes += [f"Evidence: {esc(r.summary(), EVIDENCE_LIMIT)}" for r in item.evidence]
     if spec.remediation and not item.outcome.met:
         notes.append(f"Remediation: {esc(spec.remediation)}")
     if not compact:
@@ -255,7 +257,3 @@ def _status(row: SectionRow) -> str:
 
 def _table_row(cells: Iterable[str]) -> str:
     return "| " + " | ".join(esc(cell) or "-" for cell in cells) + " |"
-
-
-def _clip(text: str, limit: int = 300) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

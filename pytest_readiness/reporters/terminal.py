@@ -3,6 +3,8 @@
 Pure: returns lines with pytest markup names; the plugin prints them through the terminal
 reporter, which applies --color, NO_COLOR and friends. Verbosity: -qq only the decision,
 -q adds what is not met, default adds the matrix, waivers and attestations, -v lists every item.
+No text reaches the terminal raw: every line is one line with control characters written as
+visible escapes, and messages and evidence are cut (:mod:`pytest_readiness.text`).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pytest_readiness.model import SEVERITIES, Decision, ItemResult, Outcome, Verdict
+from pytest_readiness.text import EVIDENCE_LIMIT, MESSAGE_LIMIT, printable, shown
 
 DECISION_MARKUP: dict[Decision, dict[str, bool]] = {
     Decision.GO: {"green": True, "bold": True},
@@ -50,48 +53,56 @@ def render(verdict: Verdict, verbosity: int = 0) -> list[Line]:
     if verbosity >= -1:
         lines.extend(_baseline(verdict, limit=None if verbosity >= 1 else 10))
     if verbosity >= 0 and verdict.decision is not Decision.GO and verdict.reasons:
-        lines.append(Line("why: " + "; ".join(_first(verdict.reasons, 5))))
+        reasons = [shown(reason, MESSAGE_LIMIT) for reason in verdict.reasons]
+        lines.append(Line("why: " + "; ".join(_first(tuple(reasons), 5))))
     lines.append(
         Line(f"readiness decision: {verdict.headline()}", DECISION_MARKUP[verdict.decision])
     )
-    return lines
+    # Fields were made printable where they were cut or aligned; this pass catches the rest.
+    return [_printable(line) for line in lines]
+
+
+def _printable(line: Line) -> Line:
+    text = printable(line.text)
+    return line if text is line.text else Line(text, line.markup, line.sep)
 
 
 def _matrix(verdict: Verdict) -> list[Line]:
     if not verdict.sections:
         return []
-    width = max(12, *(len(row.section) for row in verdict.sections)) + 2
+    names = [shown(row.section, MESSAGE_LIMIT) for row in verdict.sections]
+    width = max(12, *(len(name) for name in names)) + 2
     header = "section".ljust(width) + "".join(s.value.ljust(14) for s in SEVERITIES) + "completion"
     lines = [Line(header, {"bold": True})]
-    for row in verdict.sections:
+    for name, row in zip(names, verdict.sections, strict=True):
         cells = "".join(row.cells[s].fraction.ljust(14) for s in SEVERITIES)
-        lines.append(Line(row.section.ljust(width) + cells + row.completion.percent_label))
+        lines.append(Line(name.ljust(width) + cells + row.completion.percent_label))
     totals = "".join(verdict.totals[s].fraction.ljust(14) for s in SEVERITIES)
     lines.append(Line("all".ljust(width) + totals + f"score {verdict.score}/100", {"bold": True}))
     return lines
 
 
 def _items(verdict: Verdict, everything: bool) -> list[Line]:
-    shown = [i for i in verdict.items if everything or _needs_attention(i)]
-    if not shown:
+    listed = [i for i in verdict.items if everything or _needs_attention(i)]
+    if not listed:
         return []
     lines = [Line("items" if everything else "not met", sep="-")]
-    for item in shown:
+    for item in listed:
         spec = item.spec
-        head = f"{item.outcome.value.upper():<9}{spec.severity.value:<13}{spec.id}"
+        head = f"{item.outcome.value.upper():<9}{spec.severity.value:<13}{shown(spec.id, MESSAGE_LIMIT)}"
         if spec.title and spec.title != spec.id:
-            head += f"  {spec.title}"
+            head += f"  {shown(spec.title, MESSAGE_LIMIT)}"
         lines.append(Line(head, OUTCOME_MARKUP[item.outcome]))
         if item.outcome is Outcome.PASSED and not everything:
             continue
         if item.message:
-            lines.append(Line(f"    {item.message}"))
+            lines.append(Line(f"    {shown(item.message, MESSAGE_LIMIT)}"))
         for record in item.evidence:
-            lines.append(Line(f"    evidence: {_shorten(record.summary())}"))
+            lines.append(Line(f"    evidence: {shown(record.summary(), EVIDENCE_LIMIT)}"))
         if spec.remediation and not item.outcome.met:
-            lines.append(Line(f"    remediation: {spec.remediation}"))
+            lines.append(Line(f"    remediation: {shown(spec.remediation, MESSAGE_LIMIT)}"))
         if spec.docs and not item.outcome.met:
-            lines.append(Line(f"    docs: {spec.docs}"))
+            lines.append(Line(f"    docs: {shown(spec.docs, MESSAGE_LIMIT)}"))
     return lines
 
 
@@ -105,7 +116,10 @@ def _waivers(verdict: Verdict) -> list[Line]:
     lines = [Line("waivers", sep="-")]
     for status in verdict.waivers:
         w = status.waiver
-        text = f"{status.state.value:<8} {w.id} until {w.until.isoformat()} by {w.by}: {w.reason}"
+        text = shown(
+            f"{status.state.value:<8} {w.id} until {w.until.isoformat()} by {w.by}: {w.reason}",
+            MESSAGE_LIMIT,
+        )
         hint = {
             "stale": " (its items passed: remove the waiver)",
             "expired": " (ignored)",
@@ -145,14 +159,11 @@ def _baseline(verdict: Verdict, limit: int | None) -> list[Line]:
         ("removed", diff.removed, {}),
     ):
         if ids:
-            shown = list(ids) if limit is None else _first(ids, limit)
-            lines.append(Line(f"{label} ({len(ids)}): " + ", ".join(shown), markup))
+            listed = [
+                shown(i, MESSAGE_LIMIT) for i in (ids if limit is None else _first(ids, limit))
+            ]
+            lines.append(Line(f"{label} ({len(ids)}): " + ", ".join(listed), markup))
     return lines
-
-
-def _shorten(text: str, limit: int = 200) -> str:
-    """The terminal shows the gist; JSON and HTML keep the whole evidence."""
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _first(reasons: tuple[str, ...], limit: int) -> list[str]:

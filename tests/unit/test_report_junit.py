@@ -188,7 +188,7 @@ def test_decision_testcase_and_counters(
         assert verdict.headline() in (decision_cases[0].findtext("system-out") or "")
 
 
-def test_values_are_escaped_and_illegal_characters_made_visible(tmp_path: Path) -> None:
+def test_values_are_escaped_and_control_characters_made_visible(tmp_path: Path) -> None:
     verdict = sample_verdict()
     item = verdict.items[1]
     assert item.spec.title == XSS_TITLE
@@ -201,7 +201,7 @@ def test_values_are_escaped_and_illegal_characters_made_visible(tmp_path: Path) 
     assert "\x07" not in text
     failure = ET.fromstring(text).find(".//testcase[@classname='readiness']/failure")
     assert failure is not None
-    assert 'bell #x07 & <tag> "quoted" ]]>' in (failure.text or "")
+    assert 'bell \\x07 & <tag> "quoted" ]]>' in (failure.text or "")
 
 
 def test_existing_suite_properties_are_kept(tmp_path: Path) -> None:
