@@ -44,6 +44,7 @@ class Profile:
     targets: Mapping[str, tuple[Target, ...]] = field(default_factory=dict)
     secrets: tuple[str, ...] = ()
     description: str = ""
+    checks: tuple[str, ...] | None = None  # built-in domains/ids; None: by the targets' kinds
 
     def targets_of(self, kind: str) -> tuple[Target, ...]:
         return self.targets.get(kind, ())
@@ -261,6 +262,7 @@ def _build(
         targets=targets,
         secrets=tuple(sorted(secrets)),
         description=str(raw.get("description", "")),
+        checks=tuple(str(c) for c in raw["checks"]) if raw.get("checks") is not None else None,
     )
 
 
