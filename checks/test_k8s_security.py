@@ -279,12 +279,20 @@ def test_k8s_pods_mount_no_host_paths(k8s_api: Any, evidence: Any) -> None:
 def test_k8s_containers_bind_no_host_ports(k8s_api: Any, evidence: Any) -> None:
     """Containers bind no host port.
 
-    No container port sets hostPort: it ties the pod to nodes with that port free and
+    No container port sets hostPort, and no pod with hostNetwork declares container ports
+    (they are host ports then): a host port ties the pod to nodes with that port free and
     bypasses NetworkPolicies on some network plugins.
     """
 
-    def no_host_port(_: Workload, c: dict[str, Any]) -> tuple[bool, Any]:
-        ports = [p.get("hostPort") for p in c.get("ports") or [] if p.get("hostPort")]
+    def no_host_port(w: Workload, c: dict[str, Any]) -> tuple[bool, Any]:
+        # with hostNetwork every container port is a host port (the API server defaults
+        # hostPort to containerPort then), so both forms are the same finding
+        host_network = w.pod_spec.get("hostNetwork") is True
+        ports = [
+            p.get("hostPort") or p.get("containerPort")
+            for p in c.get("ports") or []
+            if p.get("hostPort") or host_network
+        ]
         return not ports, ports or None
 
     findings, checked = per_container(
