@@ -51,17 +51,27 @@ def _no_replicas(objects: list[Obj]) -> None:
 
 def _privileged(objects: list[Obj]) -> None:
     # the API server rejects privileged together with allowPrivilegeEscalation: false
-    _api(objects)["securityContext"] = {"privileged": True, "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}}
+    _api(objects)["securityContext"] = {
+        "privileged": True,
+        "readOnlyRootFilesystem": True,
+        "capabilities": {"drop": ["ALL"]},
+    }
 
 
 def _no_netpol(objects: list[Obj]) -> None:
     _drop(objects, "NetworkPolicy", "api-ingress")
-    _find(objects, "NetworkPolicy", "default-deny")["spec"]["podSelector"] = {"matchLabels": {"app": "nothing"}}
+    _find(objects, "NetworkPolicy", "default-deny")["spec"]["podSelector"] = {
+        "matchLabels": {"app": "nothing"}
+    }
 
 
 def _cluster_admin(objects: list[Obj]) -> None:
     binding = _find(objects, "RoleBinding")
-    binding["roleRef"] = {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"}
+    binding["roleRef"] = {
+        "apiGroup": "rbac.authorization.k8s.io",
+        "kind": "ClusterRole",
+        "name": "cluster-admin",
+    }
 
 
 def _automount(objects: list[Obj]) -> None:
@@ -80,30 +90,48 @@ CASES: dict[str, Callable[[list[Obj]], Any]] = {
     "K8S-HPA": lambda o: _find(o, "HorizontalPodAutoscaler")["spec"].update(minReplicas=1),
     "K8S-SPREAD": lambda o: _pod(o).pop("topologySpreadConstraints"),
     "K8S-IMAGE-TAG": lambda o: _init(o).update(image="registry.example.com/shop/api:latest"),
-    "K8S-ROLLING-UPDATE": lambda o: _find(o, "Deployment")["spec"].update(strategy={"type": "Recreate"}),
+    "K8S-ROLLING-UPDATE": lambda o: _find(o, "Deployment")["spec"].update(
+        strategy={"type": "Recreate"}
+    ),
     "K8S-PRESTOP-GRACE": lambda o: _api(o).pop("lifecycle"),
     "K8S-PRIORITY-CLASS": lambda o: _pod(o).pop("priorityClassName"),
     "K8S-SEC-NONROOT": lambda o: _pod(o)["securityContext"].update(runAsNonRoot=False, runAsUser=0),
     "K8S-SEC-RO-ROOTFS": lambda o: _api(o)["securityContext"].update(readOnlyRootFilesystem=False),
     "K8S-SEC-PRIVILEGED": _privileged,
-    "K8S-SEC-PRIV-ESCALATION": lambda o: _init(o)["securityContext"].update(allowPrivilegeEscalation=True),
-    "K8S-SEC-CAPABILITIES": lambda o: _api(o)["securityContext"]["capabilities"].update(add=["NET_ADMIN"]),
-    "K8S-SEC-SECCOMP": lambda o: _pod(o)["securityContext"].update(seccompProfile={"type": "Unconfined"}),
+    "K8S-SEC-PRIV-ESCALATION": lambda o: _init(o)["securityContext"].update(
+        allowPrivilegeEscalation=True
+    ),
+    "K8S-SEC-CAPABILITIES": lambda o: _api(o)["securityContext"]["capabilities"].update(
+        add=["NET_ADMIN"]
+    ),
+    "K8S-SEC-SECCOMP": lambda o: _pod(o)["securityContext"].update(
+        seccompProfile={"type": "Unconfined"}
+    ),
     "K8S-SEC-HOST-NAMESPACES": lambda o: _pod(o).update(hostPID=True),
-    "K8S-SEC-HOSTPATH": lambda o: _pod(o).update(volumes=[{"name": "docker", "hostPath": {"path": "/var/run/docker.sock"}}]),
+    "K8S-SEC-HOSTPATH": lambda o: _pod(o).update(
+        volumes=[{"name": "docker", "hostPath": {"path": "/var/run/docker.sock"}}]
+    ),
     "K8S-SEC-HOSTPORT": lambda o: _api(o)["ports"][0].update(hostPort=8080),
     "K8S-SA-DEDICATED": lambda o: _pod(o).pop("serviceAccountName"),
     "K8S-SA-AUTOMOUNT": _automount,
     "K8S-NETPOL": _no_netpol,
     "K8S-NETPOL-DEFAULT-DENY": lambda o: _drop(o, "NetworkPolicy", "default-deny"),
-    "K8S-NO-PLAINTEXT-SECRETS": lambda o: _api(o)["env"].__setitem__(1, {"name": "DB_PASSWORD", "value": "Plain-Text-Pw-4711"}),
-    "K8S-PSA-LABELS": lambda o: _find(o, "Namespace")["metadata"]["labels"].update({"pod-security.kubernetes.io/enforce": "privileged"}),
+    "K8S-NO-PLAINTEXT-SECRETS": lambda o: _api(o)["env"].__setitem__(
+        1, {"name": "DB_PASSWORD", "value": "Plain-Text-Pw-4711"}
+    ),
+    "K8S-PSA-LABELS": lambda o: _find(o, "Namespace")["metadata"]["labels"].update(
+        {"pod-security.kubernetes.io/enforce": "privileged"}
+    ),
     "K8S-NS-QUOTA": lambda o: _drop(o, "ResourceQuota", "quota"),
     "K8S-NS-LIMITRANGE": lambda o: _drop(o, "LimitRange", "defaults"),
     "K8S-RBAC-CLUSTER-ADMIN": _cluster_admin,
-    "K8S-RBAC-SECRETS-WILDCARD": lambda o: _find(o, "Role")["rules"].append({"apiGroups": [""], "resources": ["secrets"], "verbs": ["*"]}),
+    "K8S-RBAC-SECRETS-WILDCARD": lambda o: _find(o, "Role")["rules"].append(
+        {"apiGroups": [""], "resources": ["secrets"], "verbs": ["*"]}
+    ),
     # offline only: a live API server (1.20) would drop the unknown field, not store it
-    "K8S-MANIFESTS-VALID": lambda o: _api(o).__setitem__("readinesProbe", _api(o).pop("readinessProbe")),
+    "K8S-MANIFESTS-VALID": lambda o: _api(o).__setitem__(
+        "readinesProbe", _api(o).pop("readinessProbe")
+    ),
 }
 
 
