@@ -11,7 +11,7 @@ import os
 import shutil
 import socket
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -114,6 +114,15 @@ class RealApiServer:
         body = current.json()
         body["status"] = status
         done = self.session.put(f"{self.url}{path}/status", json=body, timeout=30)
+        assert done.status_code == 200, done.text
+
+    def update(self, path: str, change: Callable[[dict[str, Any]], Any]) -> None:
+        """GET the object at ``path``, apply ``change`` to it, PUT it back."""
+        current = self.session.get(f"{self.url}{path}", timeout=30)
+        current.raise_for_status()
+        body = current.json()
+        change(body)
+        done = self.session.put(f"{self.url}{path}", json=body, timeout=30)
         assert done.status_code == 200, done.text
 
     def delete(self, path: str) -> None:
