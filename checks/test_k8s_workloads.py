@@ -2,8 +2,14 @@
 
 One item per check and ``kubernetes`` target, live cluster or rendered manifests alike; the
 evidence names every offending object as namespace/Kind/name/container with what it has and
-what it needs (and file:line for manifests). Waive one object or container with the
-annotation ``readiness.io/waive-<CHECK-ID>: "[container] reason"`` (see ``_k8s.py``).
+what it needs (and file:line for manifests). A check with nothing to look at in a target
+(e.g. no container behind a Service) is skipped there as not applicable.
+
+Waivers on the object itself, for every Kubernetes check: the annotation
+``readiness.io/waive-<CHECK-ID>: "<reason>"`` waives the check for the whole object, and
+``"[sidecar,init] <reason>"`` for the named containers only; a waiver without a reason waives
+nothing. Waived findings stay in the evidence with ``waived: <reason>``; the item passes when
+every finding is waived.
 """
 
 from __future__ import annotations

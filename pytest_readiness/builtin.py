@@ -67,6 +67,7 @@ class CheckModule:
     target_kind: str
     checks: tuple[CheckInfo, ...]
     thresholds: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    doc: str = ""
 
     @property
     def nodeid(self) -> str:
@@ -126,7 +127,12 @@ def read_module(path: Path) -> CheckModule:
     if unknown:
         raise BuiltinError(f"{path}: THRESHOLDS names no check of the module: {', '.join(unknown)}")
     return CheckModule(
-        path, constants["DOMAIN"], constants["TARGET_KIND"], tuple(checks), thresholds
+        path,
+        constants["DOMAIN"],
+        constants["TARGET_KIND"],
+        tuple(checks),
+        thresholds,
+        ast.get_docstring(tree) or "",
     )
 
 

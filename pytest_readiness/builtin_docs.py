@@ -46,6 +46,8 @@ def render(modules: Iterable[CheckModule]) -> str:
         )
     for module in modules:
         lines += ["", f"## Domain `{module.domain}` (`{module.nodeid}`)", ""]
+        if module.doc:
+            lines += [module.doc.strip(), ""]
         lines += [
             "| id | title | default severity | section | thresholds |",
             "|---|---|---|---|---|",

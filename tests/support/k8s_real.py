@@ -71,6 +71,7 @@ class RealApiServer:
         cluster = config["clusters"][0]["cluster"]
         self.url = str(cluster["server"])
         self.session = requests.Session()
+        self.session.trust_env = False  # else REQUESTS_CA_BUNDLE would replace the server's CA
         self.session.verify = str(cluster["certificate-authority"])
         self.session.headers["Authorization"] = f"Bearer {config['users'][0]['user']['token']}"
 
