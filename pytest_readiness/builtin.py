@@ -137,13 +137,36 @@ def read_module(path: Path) -> CheckModule:
 
 
 def _literal(path: Path, node: ast.expr | None, what: str, names: Mapping[str, Any]) -> Any:
-    if isinstance(node, ast.Name) and node.id in names:
-        return names[node.id]
+    """A literal, or an expression of literals and module constants (``DOCS + "acl/"``)."""
     try:
-        return ast.literal_eval(node) if node is not None else None
-    except ValueError:
+        return _evaluate(node, names) if node is not None else None
+    except (ValueError, KeyError, TypeError):
         line = getattr(node, "lineno", "?")
-        raise BuiltinError(f"{path}:{line}: {what} must be a plain literal") from None
+        raise BuiltinError(
+            f"{path}:{line}: {what} must be a literal or built from module-level literals"
+        ) from None
+
+
+def _evaluate(node: ast.expr, names: Mapping[str, Any]) -> Any:
+    if isinstance(node, ast.Name):
+        return names[node.id]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _evaluate(node.left, names) + _evaluate(node.right, names)
+    if isinstance(node, ast.JoinedStr):
+        return "".join(
+            str(_evaluate(v.value, names)) if isinstance(v, ast.FormattedValue) else str(v.value)  # type: ignore[attr-defined]
+            for v in node.values
+        )
+    if isinstance(node, ast.Dict):
+        return {
+            _evaluate(k, names): _evaluate(v, names)
+            for k, v in zip(node.keys, node.values, strict=True)
+            if k is not None
+        }
+    if isinstance(node, ast.List | ast.Tuple):
+        items = [_evaluate(e, names) for e in node.elts]
+        return items if isinstance(node, ast.List) else tuple(items)
+    return ast.literal_eval(node)
 
 
 def _check_info(
@@ -267,6 +290,17 @@ class BuiltinChecks:
             report.result.append(folder)
         return report
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_pycollect_makemodule(
+        self, module_path: Path, parent: pytest.Collector
+    ) -> pytest.Module | None:
+        """A built-in module named on the command line: same import and node ids as added ones."""
+        if module_path.parent != self.directory:
+            return None
+        nodeid = f"{NODEID_PREFIX}/{module_path.name}"
+        module: pytest.Module = BuiltinModule.from_parent(parent, path=module_path, nodeid=nodeid)
+        return module
+
     def _in_args(self, config: pytest.Config) -> bool:
         """True when the command line already collects the checks folder (developing them)."""
         for arg in config.args:
@@ -334,7 +368,7 @@ def import_package(directory: Path) -> ModuleType:
 
 
 def plugin_for(profile: Any) -> BuiltinChecks | None:
-    """The collection plugin for a profile, or None when it selects nothing.
+    """The collection plugin for a profile (None when no built-in checks are installed).
 
     Raises ConfigError for an unknown name in ``checks:`` or missing built-in checks.
     """
@@ -356,7 +390,7 @@ def plugin_for(profile: Any) -> BuiltinChecks | None:
         raise ConfigError(profile.source, key, f"broken built-in check: {exc}") from None
     kinds = [kind for kind, targets in profile.targets.items() if targets]
     selection = select(modules, names, kinds, source=profile.source, key=key)
-    return BuiltinChecks(directory, selection) if selection else None
+    return BuiltinChecks(directory, selection)
 
 
 def main(argv: list[str] | None = None) -> int:

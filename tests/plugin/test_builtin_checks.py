@@ -149,3 +149,15 @@ def test_builtins_can_be_deselected_by_node_id(project: pytest.Pytester) -> None
     _, data = run(project, "by-id", f"--deselect={nodeid}")
     assert nodeid not in [i["nodeid"] for i in data["items"]]
     assert data["scope"]["full"] is False
+
+
+def test_a_builtin_module_named_on_the_command_line_runs_alone_with_the_same_ids(
+    project: pytest.Pytester,
+) -> None:
+    (module,) = [m for m in discover() if m.path.name == "test_k8s_workloads.py"]
+    ini = project.makeini("[pytest]\n")
+    _, data = run(
+        project, "rendered", str(module.path), "-c", str(ini), f"--rootdir={project.path}"
+    )
+    nodeids = [item["nodeid"] for item in data["items"]]
+    assert sorted(nodeids) == sorted(f"{WORKLOADS}::{c.function}[ci]" for c in module.checks)
