@@ -546,3 +546,30 @@ def test_k8s_long_running_workloads_set_a_priority_class(k8s_api: Any, evidence:
     assert not offenders, message(
         offenders, "workloads have no priority class", "Set priorityClassName."
     )
+
+
+@pytest.mark.nice_to_have(
+    id="K8S-ROLLBACK-REVISION",
+    section=SECTION,
+    remediation="Keep spec.revisionHistoryLimit at 1 or more (default 10) so `kubectl rollout undo` has a revision to go back to.",
+    docs="https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#revision-history-limit",
+)
+def test_k8s_workloads_keep_a_revision_to_roll_back_to(k8s_api: Any, evidence: Any) -> None:
+    """Deployments and StatefulSets keep old revisions to roll back to.
+
+    spec.revisionHistoryLimit (default 10) is at least 1: with 0 the old ReplicaSets or
+    ControllerRevisions are deleted and a bad release cannot be undone with a rollback.
+    """
+    items = [w for w in workloads(k8s_api) if w.kind in SCALABLE]
+    findings = [
+        Finding(w, None, "revisionHistoryLimit", w.spec.get("revisionHistoryLimit"), ">= 1")
+        for w in items
+        if w.spec.get("revisionHistoryLimit") is not None
+        and int(w.spec["revisionHistoryLimit"]) < 1
+    ]
+    offenders = record(
+        evidence, "K8S-ROLLBACK-REVISION", findings, len(items), "Deployments and StatefulSets"
+    )
+    assert not offenders, message(
+        offenders, "workloads keep no revision to roll back to", "Set revisionHistoryLimit >= 1."
+    )

@@ -93,6 +93,9 @@ CASES: dict[str, Callable[[list[Obj]], Any]] = {
     "K8S-ROLLING-UPDATE": lambda o: _find(o, "Deployment")["spec"].update(
         strategy={"type": "Recreate"}
     ),
+    "K8S-ROLLBACK-REVISION": lambda o: _find(o, "Deployment")["spec"].update(
+        revisionHistoryLimit=0
+    ),
     "K8S-PRESTOP-GRACE": lambda o: _api(o).pop("lifecycle"),
     "K8S-PRIORITY-CLASS": lambda o: _pod(o).pop("priorityClassName"),
     "K8S-SEC-NONROOT": lambda o: _pod(o)["securityContext"].update(runAsNonRoot=False, runAsUser=0),
