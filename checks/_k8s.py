@@ -95,6 +95,14 @@ class Workload:
         found = list(spec.get("initContainers") or []) if init else []
         return found + list(spec.get("containers") or [])
 
+    def container_waiver(self, check_id: str) -> str | None:
+        """The reason of a container-scoped waiver annotation of ``check_id`` here, if any."""
+        for container in self.containers(init=True):
+            reason = self.waiver(check_id, container.get("name"))
+            if reason:
+                return reason
+        return None
+
     def waiver(self, check_id: str, container: str | None) -> str | None:
         """The reason of an annotation waiving ``check_id`` here, or None."""
         annotations = (self.obj.get("metadata") or {}).get("annotations") or {}
@@ -238,14 +246,21 @@ def per_container(
 
 
 def record(
-    evidence: Any, check_id: str, findings: Iterable[Finding], checked: int, unit: str
+    evidence: Any,
+    cluster: KubernetesCluster,
+    check_id: str,
+    findings: Iterable[Finding],
+    checked: int,
+    unit: str,
 ) -> list[Finding]:
-    """Record every finding (waived ones marked) and a summary; return the unwaived findings.
+    """Record every finding (waived ones marked), waiver annotations that matched no finding,
+    and a summary; return the unwaived findings.
 
     With nothing to check the check is not applicable to this target: it is skipped as N/A.
     """
     if checked == 0:
         pytest.skip(f"N/A: no {unit} in scope")
+    findings = list(findings)
     open_findings: list[Finding] = []
     for finding in findings:
         details: dict[str, Any] = {"object": finding.workload.ref, "setting": finding.setting}
@@ -259,6 +274,17 @@ def record(
         else:
             open_findings.append(finding)
         evidence(finding.label, observed=finding.observed, expected=finding.expected, **details)
+    waived_refs = {f.workload.ref for f in findings if f.workload.waiver(check_id, f.container)}
+    for workload in workloads(cluster):
+        reason = workload.waiver(check_id, None) or workload.container_waiver(check_id)
+        if reason and workload.ref not in waived_refs:
+            evidence(
+                f"{workload.ref}: unused waiver",
+                observed="matched no finding",
+                expected=f"a {check_id} finding to waive",
+                object=workload.ref,
+                waiver=reason,
+            )
     evidence(
         f"{unit} checked",
         observed=f"{len(open_findings)} of {checked} not compliant",

@@ -104,7 +104,7 @@ def test_k8s_nodes_are_ready_without_pressure(k8s_api: Any, evidence: Any) -> No
             )
     evidence("nodes", observed=len(nodes), expected=">= 1")
     assert nodes, "The cluster has no nodes. Add nodes (or check the namespaces/credentials used)."
-    offenders = record(evidence, "K8S-NODES-READY", findings, len(nodes), "nodes")
+    offenders = record(evidence, k8s_api, "K8S-NODES-READY", findings, len(nodes), "nodes")
     assert not offenders, message(offenders, "nodes are not healthy", "Fix the nodes.")
 
 
@@ -153,7 +153,7 @@ def test_k8s_pods_are_ready_and_stable(k8s_api: Any, evidence: Any, readiness: A
                         f"<= {limit}",
                     )
                 )
-    offenders = record(evidence, "K8S-PODS-READY", findings, len(pods), "pods")
+    offenders = record(evidence, k8s_api, "K8S-PODS-READY", findings, len(pods), "pods")
     assert not offenders, message(offenders, "pod problems", "Fix the failing pods.")
 
 
@@ -196,7 +196,12 @@ def test_k8s_rollouts_are_complete(k8s_api: Any, evidence: Any) -> None:
                 )
             )
     offenders = record(
-        evidence, "K8S-ROLLOUT-COMPLETE", findings, len(items), "Deployments and StatefulSets"
+        evidence,
+        k8s_api,
+        "K8S-ROLLOUT-COMPLETE",
+        findings,
+        len(items),
+        "Deployments and StatefulSets",
     )
     assert not offenders, message(
         offenders, "rollouts are incomplete", "Finish or undo the rollouts."
@@ -259,7 +264,7 @@ def test_k8s_namespaces_enforce_pod_security(k8s_api: Any, evidence: Any, readin
                 )
             )
     offenders = record(
-        evidence, "K8S-PSA-LABELS", findings, len(namespaces), "application namespaces"
+        evidence, k8s_api, "K8S-PSA-LABELS", findings, len(namespaces), "application namespaces"
     )
     assert not offenders, message(
         offenders, "namespaces do not enforce pod security", f"Label them enforce={level}."
@@ -279,7 +284,9 @@ def test_k8s_namespaces_have_resource_quotas(k8s_api: Any, evidence: Any) -> Non
     ResourceQuota, so one application cannot take the whole cluster.
     """
     findings, checked = _namespace_findings(k8s_api, "resourcequotas", "ResourceQuota")
-    offenders = record(evidence, "K8S-NS-QUOTA", findings, checked, "application namespaces")
+    offenders = record(
+        evidence, k8s_api, "K8S-NS-QUOTA", findings, checked, "application namespaces"
+    )
     assert not offenders, message(offenders, "namespaces have no quota", "Add a ResourceQuota.")
 
 
@@ -296,7 +303,9 @@ def test_k8s_namespaces_have_limit_ranges(k8s_api: Any, evidence: Any) -> None:
     giving containers default requests and limits.
     """
     findings, checked = _namespace_findings(k8s_api, "limitranges", "LimitRange")
-    offenders = record(evidence, "K8S-NS-LIMITRANGE", findings, checked, "application namespaces")
+    offenders = record(
+        evidence, k8s_api, "K8S-NS-LIMITRANGE", findings, checked, "application namespaces"
+    )
     assert not offenders, message(offenders, "namespaces have no LimitRange", "Add a LimitRange.")
 
 
@@ -348,7 +357,7 @@ def test_k8s_volume_claims_are_bound(k8s_api: Any, evidence: Any) -> None:
         for c in claims
         if (c.get("status") or {}).get("phase") != "Bound"
     ]
-    offenders = record(evidence, "K8S-PVC-BOUND", findings, len(claims), "volume claims")
+    offenders = record(evidence, k8s_api, "K8S-PVC-BOUND", findings, len(claims), "volume claims")
     assert not offenders, message(offenders, "claims are not bound", "Bind the claims.")
 
 
@@ -394,7 +403,12 @@ def test_k8s_certificates_are_ready_and_not_expiring(
                 )
             )
     offenders = record(
-        evidence, "K8S-CERTMANAGER-READY", findings, len(certificates), "cert-manager Certificates"
+        evidence,
+        k8s_api,
+        "K8S-CERTMANAGER-READY",
+        findings,
+        len(certificates),
+        "cert-manager Certificates",
     )
     assert not offenders, message(
         offenders, "certificates are not ready or expire soon", "Renew them."
@@ -439,7 +453,9 @@ def test_k8s_no_app_service_account_is_cluster_admin(k8s_api: Any, evidence: Any
                         "no application ServiceAccount",
                     )
                 )
-    offenders = record(evidence, "K8S-RBAC-CLUSTER-ADMIN", findings, len(bindings), "role bindings")
+    offenders = record(
+        evidence, k8s_api, "K8S-RBAC-CLUSTER-ADMIN", findings, len(bindings), "role bindings"
+    )
     assert not offenders, message(
         offenders, "bindings make application accounts cluster-admin", "Bind a narrower Role."
     )
@@ -490,7 +506,9 @@ def test_k8s_no_role_grants_secrets_through_a_wildcard(k8s_api: Any, evidence: A
         for r in roles
         for rule in _wildcard_secret_rules(r)
     ]
-    offenders = record(evidence, "K8S-RBAC-SECRETS-WILDCARD", findings, len(roles), "custom roles")
+    offenders = record(
+        evidence, k8s_api, "K8S-RBAC-SECRETS-WILDCARD", findings, len(roles), "custom roles"
+    )
     assert not offenders, message(offenders, "roles grant secrets through a wildcard", "Name them.")
 
 
@@ -522,7 +540,9 @@ def test_k8s_manifests_match_the_kubernetes_schemas(
     findings, unchecked, checked = validate_objects(k8s_api, version)
     if unchecked:
         evidence("no schema (not validated)", observed=unchecked, expected="custom resources only")
-    offenders = record(evidence, "K8S-MANIFESTS-VALID", findings, checked, "manifest objects")
+    offenders = record(
+        evidence, k8s_api, "K8S-MANIFESTS-VALID", findings, checked, "manifest objects"
+    )
     assert not offenders, message(
         offenders, "objects do not match the Kubernetes schemas", "Fix the manifests."
     )

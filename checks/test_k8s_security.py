@@ -56,7 +56,7 @@ def test_k8s_containers_run_as_non_root(k8s_api: Any, evidence: Any) -> None:
         non_root,
         init=True,
     )
-    offenders = record(evidence, "K8S-SEC-NONROOT", findings, checked, "containers")
+    offenders = record(evidence, k8s_api, "K8S-SEC-NONROOT", findings, checked, "containers")
     assert not offenders, message(
         offenders, "containers may run as root", "Set runAsNonRoot: true."
     )
@@ -84,7 +84,7 @@ def test_k8s_containers_have_read_only_root_filesystems(k8s_api: Any, evidence: 
         ),
         init=True,
     )
-    offenders = record(evidence, "K8S-SEC-RO-ROOTFS", findings, checked, "containers")
+    offenders = record(evidence, k8s_api, "K8S-SEC-RO-ROOTFS", findings, checked, "containers")
     assert not offenders, message(
         offenders, "containers have a writable root filesystem", "Set readOnlyRootFilesystem: true."
     )
@@ -112,7 +112,7 @@ def test_k8s_containers_are_not_privileged(k8s_api: Any, evidence: Any) -> None:
         ),
         init=True,
     )
-    offenders = record(evidence, "K8S-SEC-PRIVILEGED", findings, checked, "containers")
+    offenders = record(evidence, k8s_api, "K8S-SEC-PRIVILEGED", findings, checked, "containers")
     assert not offenders, message(offenders, "containers are privileged", "Set privileged: false.")
 
 
@@ -138,7 +138,9 @@ def test_k8s_containers_forbid_privilege_escalation(k8s_api: Any, evidence: Any)
         ),
         init=True,
     )
-    offenders = record(evidence, "K8S-SEC-PRIV-ESCALATION", findings, checked, "containers")
+    offenders = record(
+        evidence, k8s_api, "K8S-SEC-PRIV-ESCALATION", findings, checked, "containers"
+    )
     assert not offenders, message(
         offenders, "containers allow privilege escalation", "Set allowPrivilegeEscalation: false."
     )
@@ -175,7 +177,7 @@ def test_k8s_containers_drop_all_capabilities(k8s_api: Any, evidence: Any) -> No
         dropped,
         init=True,
     )
-    offenders = record(evidence, "K8S-SEC-CAPABILITIES", findings, checked, "containers")
+    offenders = record(evidence, k8s_api, "K8S-SEC-CAPABILITIES", findings, checked, "containers")
     assert not offenders, message(
         offenders, "containers keep or add capabilities", "Drop ALL capabilities."
     )
@@ -216,7 +218,7 @@ def test_k8s_containers_use_a_seccomp_profile(k8s_api: Any, evidence: Any) -> No
         confined,
         init=True,
     )
-    offenders = record(evidence, "K8S-SEC-SECCOMP", findings, checked, "containers")
+    offenders = record(evidence, k8s_api, "K8S-SEC-SECCOMP", findings, checked, "containers")
     assert not offenders, message(
         offenders, "containers run without seccomp", "Set seccompProfile RuntimeDefault."
     )
@@ -240,7 +242,9 @@ def test_k8s_pods_do_not_share_host_namespaces(k8s_api: Any, evidence: Any) -> N
         for key in ("hostNetwork", "hostPID", "hostIPC")
         if w.pod_spec.get(key) is True
     ]
-    offenders = record(evidence, "K8S-SEC-HOST-NAMESPACES", findings, len(items), "workloads")
+    offenders = record(
+        evidence, k8s_api, "K8S-SEC-HOST-NAMESPACES", findings, len(items), "workloads"
+    )
     assert not offenders, message(
         offenders, "pods share host namespaces", "Remove hostNetwork/hostPID/hostIPC."
     )
@@ -266,7 +270,7 @@ def test_k8s_pods_mount_no_host_paths(k8s_api: Any, evidence: Any) -> None:
         for v in w.pod_spec.get("volumes") or []
         if v.get("hostPath")
     ]
-    offenders = record(evidence, "K8S-SEC-HOSTPATH", findings, len(items), "workloads")
+    offenders = record(evidence, k8s_api, "K8S-SEC-HOSTPATH", findings, len(items), "workloads")
     assert not offenders, message(offenders, "pods mount host paths", "Use another volume type.")
 
 
@@ -298,7 +302,7 @@ def test_k8s_containers_bind_no_host_ports(k8s_api: Any, evidence: Any) -> None:
     findings, checked = per_container(
         workloads(k8s_api), "ports[].hostPort", "none", no_host_port, init=True
     )
-    offenders = record(evidence, "K8S-SEC-HOSTPORT", findings, checked, "containers")
+    offenders = record(evidence, k8s_api, "K8S-SEC-HOSTPORT", findings, checked, "containers")
     assert not offenders, message(offenders, "containers bind host ports", "Remove hostPort.")
 
 
@@ -325,7 +329,7 @@ def test_k8s_workloads_use_a_dedicated_service_account(k8s_api: Any, evidence: A
         for w in items
         if _service_account(w) == "default"
     ]
-    offenders = record(evidence, "K8S-SA-DEDICATED", findings, len(items), "workloads")
+    offenders = record(evidence, k8s_api, "K8S-SA-DEDICATED", findings, len(items), "workloads")
     assert not offenders, message(
         offenders, "workloads use the default service account", "Set serviceAccountName."
     )
@@ -362,7 +366,7 @@ def test_k8s_pods_do_not_mount_api_tokens(k8s_api: Any, evidence: Any) -> None:
             findings.append(
                 Finding(workload, None, "automountServiceAccountToken", f"{mount} ({where})", False)
             )
-    offenders = record(evidence, "K8S-SA-AUTOMOUNT", findings, len(items), "workloads")
+    offenders = record(evidence, k8s_api, "K8S-SA-AUTOMOUNT", findings, len(items), "workloads")
     assert not offenders, message(
         offenders, "pods mount an API token", "Set automountServiceAccountToken: false."
     )
@@ -397,7 +401,7 @@ def test_k8s_every_pod_is_selected_by_a_network_policy(k8s_api: Any, evidence: A
             for p in _namespace_policies(k8s_api, w.namespace)
         )
     ]
-    offenders = record(evidence, "K8S-NETPOL", findings, len(items), "workloads")
+    offenders = record(evidence, k8s_api, "K8S-NETPOL", findings, len(items), "workloads")
     assert not offenders, message(
         offenders, "workloads are open to the whole cluster", "Add a NetworkPolicy."
     )
@@ -438,7 +442,12 @@ def test_k8s_namespaces_deny_ingress_by_default(k8s_api: Any, evidence: Any) -> 
                 )
             )
     offenders = record(
-        evidence, "K8S-NETPOL-DEFAULT-DENY", findings, len(namespaces), "namespaces with workloads"
+        evidence,
+        k8s_api,
+        "K8S-NETPOL-DEFAULT-DENY",
+        findings,
+        len(namespaces),
+        "namespaces with workloads",
     )
     assert not offenders, message(
         offenders, "namespaces allow ingress by default", "Add a default-deny policy."
@@ -475,7 +484,9 @@ def test_k8s_secrets_are_not_literal_env_values(k8s_api: Any, evidence: Any) -> 
     findings, checked = per_container(
         workloads(k8s_api), "env[].value", "valueFrom.secretKeyRef", literal, init=True
     )
-    offenders = record(evidence, "K8S-NO-PLAINTEXT-SECRETS", findings, checked, "containers")
+    offenders = record(
+        evidence, k8s_api, "K8S-NO-PLAINTEXT-SECRETS", findings, checked, "containers"
+    )
     assert not offenders, message(
         offenders, "containers hold secrets in plain env values", "Use secretKeyRef."
     )

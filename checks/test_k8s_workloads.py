@@ -9,7 +9,8 @@ Waivers on the object itself, for every Kubernetes check: the annotation
 ``readiness.io/waive-<CHECK-ID>: "<reason>"`` waives the check for the whole object, and
 ``"[sidecar,init] <reason>"`` for the named containers only; a waiver without a reason waives
 nothing. Waived findings stay in the evidence with ``waived: <reason>``; the item passes when
-every finding is waived.
+every finding is waived. A waiver annotation that matched no finding is reported in the
+evidence as an unused waiver (remove it).
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def test_k8s_containers_behind_a_service_have_readiness_probes(k8s_api: Any, evi
         lambda w, c: (bool(c.get("readinessProbe")), c.get("readinessProbe")),
     )
     offenders = record(
-        evidence, "K8S-PROBE-READINESS", findings, checked, "containers behind a Service"
+        evidence, k8s_api, "K8S-PROBE-READINESS", findings, checked, "containers behind a Service"
     )
     assert not offenders, message(
         offenders, "containers behind a Service have no readiness probe", "Set readinessProbe."
@@ -94,7 +95,9 @@ def test_k8s_long_running_containers_have_liveness_probes(k8s_api: Any, evidence
         "a livenessProbe",
         lambda w, c: (bool(c.get("livenessProbe")), c.get("livenessProbe")),
     )
-    offenders = record(evidence, "K8S-PROBE-LIVENESS", findings, checked, "long-running containers")
+    offenders = record(
+        evidence, k8s_api, "K8S-PROBE-LIVENESS", findings, checked, "long-running containers"
+    )
     assert not offenders, message(
         offenders, "containers have no liveness probe", "Set livenessProbe."
     )
@@ -131,7 +134,7 @@ def test_k8s_liveness_and_readiness_probes_differ(k8s_api: Any, evidence: Any) -
         == list(iter_probe_handlers(c["readinessProbe"]))
     ]
     offenders = record(
-        evidence, "K8S-PROBE-IDENTICAL", findings, len(both), "containers with both probes"
+        evidence, k8s_api, "K8S-PROBE-IDENTICAL", findings, len(both), "containers with both probes"
     )
     assert not offenders, message(
         offenders,
@@ -175,7 +178,7 @@ def test_k8s_slow_starting_containers_have_startup_probes(
         if not c.get("startupProbe")
     ]
     offenders = record(
-        evidence, "K8S-PROBE-STARTUP", findings, len(slow), "slow-starting containers"
+        evidence, k8s_api, "K8S-PROBE-STARTUP", findings, len(slow), "slow-starting containers"
     )
     assert not offenders, message(
         offenders, "slow starters have no startup probe", "Set startupProbe."
@@ -214,7 +217,7 @@ def test_k8s_containers_have_resource_requests_and_limits(
     findings, checked = per_container(
         workloads(k8s_api), "resources", ", ".join(needed), missing, init=True
     )
-    offenders = record(evidence, "K8S-RESOURCES", findings, checked, "containers")
+    offenders = record(evidence, k8s_api, "K8S-RESOURCES", findings, checked, "containers")
     assert not offenders, message(
         offenders, "containers lack resource requests or limits", "Set resources."
     )
@@ -258,7 +261,7 @@ def test_k8s_workloads_run_enough_replicas(k8s_api: Any, evidence: Any, readines
     scalable = _effective_replicas(k8s_api)
     findings = [Finding(w, None, field, n, f">= {limit}") for w, n, field in scalable if n < limit]
     offenders = record(
-        evidence, "K8S-REPLICAS", findings, len(scalable), "Deployments and StatefulSets"
+        evidence, k8s_api, "K8S-REPLICAS", findings, len(scalable), "Deployments and StatefulSets"
     )
     assert not offenders, message(
         offenders, "workloads run too few replicas", f"Set replicas >= {limit}."
@@ -315,7 +318,9 @@ def test_k8s_replicated_workloads_have_a_non_blocking_pdb(k8s_api: Any, evidence
                         "allows one eviction",
                     )
                 )
-    offenders = record(evidence, "K8S-PDB", findings, len(replicated), "replicated workloads")
+    offenders = record(
+        evidence, k8s_api, "K8S-PDB", findings, len(replicated), "replicated workloads"
+    )
     assert not offenders, message(
         offenders, "replicated workloads lack a usable PDB", "Set maxUnavailable: 1."
     )
@@ -374,7 +379,7 @@ def test_k8s_autoscalers_keep_min_replicas_and_have_targets(
                 findings.append(
                     Finding(workload, None, "HorizontalPodAutoscaler", "none", "one targets it")
                 )
-    offenders = record(evidence, "K8S-HPA", findings, checked, "autoscalers")
+    offenders = record(evidence, k8s_api, "K8S-HPA", findings, checked, "autoscalers")
     assert not offenders, message(
         offenders, "autoscaling problems", "Fix the HorizontalPodAutoscalers."
     )
@@ -408,7 +413,9 @@ def test_k8s_replicated_workloads_spread_their_pods(k8s_api: Any, evidence: Any)
                     "one of them",
                 )
             )
-    offenders = record(evidence, "K8S-SPREAD", findings, len(replicated), "replicated workloads")
+    offenders = record(
+        evidence, k8s_api, "K8S-SPREAD", findings, len(replicated), "replicated workloads"
+    )
     assert not offenders, message(
         offenders, "workloads may place every replica together", "Spread the pods."
     )
@@ -449,7 +456,7 @@ def test_k8s_images_are_pinned(k8s_api: Any, evidence: Any) -> None:
     findings, checked = per_container(
         workloads(k8s_api), "image", "a pinned tag or digest", pinned, init=True
     )
-    offenders = record(evidence, "K8S-IMAGE-TAG", findings, checked, "containers")
+    offenders = record(evidence, k8s_api, "K8S-IMAGE-TAG", findings, checked, "containers")
     assert not offenders, message(
         offenders, "images are not pinned", "Use a release tag or digest."
     )
@@ -477,7 +484,7 @@ def test_k8s_workloads_update_by_rolling(k8s_api: Any, evidence: Any) -> None:
         if kind != "RollingUpdate":
             findings.append(Finding(workload, None, f"{key}.type", kind, "RollingUpdate"))
     offenders = record(
-        evidence, "K8S-ROLLING-UPDATE", findings, len(updatable), "updatable workloads"
+        evidence, k8s_api, "K8S-ROLLING-UPDATE", findings, len(updatable), "updatable workloads"
     )
     assert not offenders, message(offenders, "workloads do not roll", "Use RollingUpdate.")
 
@@ -515,7 +522,7 @@ def test_k8s_served_containers_shut_down_gracefully(
         served_workloads(k8s_api), "lifecycle.preStop", f"preStop set, grace >= {limit}s", graceful
     )
     offenders = record(
-        evidence, "K8S-PRESTOP-GRACE", findings, checked, "containers behind a Service"
+        evidence, k8s_api, "K8S-PRESTOP-GRACE", findings, checked, "containers behind a Service"
     )
     assert not offenders, message(
         offenders, "containers may drop requests on shutdown", "Add a preStop hook."
@@ -541,7 +548,7 @@ def test_k8s_long_running_workloads_set_a_priority_class(k8s_api: Any, evidence:
         if not w.pod_spec.get("priorityClassName")
     ]
     offenders = record(
-        evidence, "K8S-PRIORITY-CLASS", findings, len(running), "long-running workloads"
+        evidence, k8s_api, "K8S-PRIORITY-CLASS", findings, len(running), "long-running workloads"
     )
     assert not offenders, message(
         offenders, "workloads have no priority class", "Set priorityClassName."
@@ -568,7 +575,12 @@ def test_k8s_workloads_keep_a_revision_to_roll_back_to(k8s_api: Any, evidence: A
         and int(w.spec["revisionHistoryLimit"]) < 1
     ]
     offenders = record(
-        evidence, "K8S-ROLLBACK-REVISION", findings, len(items), "Deployments and StatefulSets"
+        evidence,
+        k8s_api,
+        "K8S-ROLLBACK-REVISION",
+        findings,
+        len(items),
+        "Deployments and StatefulSets",
     )
     assert not offenders, message(
         offenders, "workloads keep no revision to roll back to", "Set revisionHistoryLimit >= 1."

@@ -119,3 +119,13 @@ def test_a_waiver_without_reason_or_for_another_check_waives_nothing(
     item = run(pytester, annotations)
     assert item["outcome"] == "failed"
     assert _waived(item) == {}
+
+
+def test_a_waiver_that_matched_nothing_is_reported(pytester: pytest.Pytester) -> None:
+    item = run(pytester, {"readiness.io/waive-K8S-SEC-RO-ROOTFS": "[app] writes its cache"})
+    assert item["outcome"] == "failed"  # the sidecar is not covered
+    unused = [r for r in item["evidence"] if r.get("label", "").endswith("unused waiver")]
+    assert [(r["details"]["object"], r["details"]["waiver"]) for r in unused] == [
+        ("shop/Deployment/api", "writes its cache")
+    ]
+    assert _waived(item) == {}
