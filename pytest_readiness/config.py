@@ -51,6 +51,7 @@ class Profile:
     description: str = ""
     absent: frozenset[str] = frozenset()  # kinds this environment declares it has none of
     check_timeout: float = DEFAULT_CHECK_TIMEOUT  # seconds one check may run
+    checks: tuple[str, ...] | None = None  # built-in domains/ids; None: by the targets' kinds
 
     def targets_of(self, kind: str) -> tuple[Target, ...]:
         return self.targets.get(kind, ())
@@ -268,6 +269,7 @@ def _build(
         description=str(raw.get("description", "")),
         absent=frozenset(raw.get("absent", ())),
         check_timeout=float(raw.get("check_timeout", DEFAULT_CHECK_TIMEOUT)),
+        checks=tuple(str(c) for c in raw["checks"]) if raw.get("checks") is not None else None,
     )
 
 

@@ -108,6 +108,9 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         profile = load_profile(config_path(config), profile_name, os.environ)
         baseline = _load_baseline(config)
+        from pytest_readiness.builtin import plugin_for
+
+        builtin_checks = plugin_for(profile)
         if config.getoption("readiness_html") and not hasattr(config, "workerinput"):
             from pytest_readiness.reporters.html import ensure_available
 
@@ -136,6 +139,8 @@ def pytest_configure(config: pytest.Config) -> None:
             "readiness: warning: --debug writes every hook call to its log file, and the "
             "profile's secrets with them; do not share that file (docs/reliability.md)\n"
         )
+    if builtin_checks is not None:  # collected by each process that collects (see builtin.py)
+        register(builtin_checks, "readiness-builtin-checks")
     if is_worker or not _is_xdist_controller(config):  # where reports are made
         register(ReportRedactor(redactor), "readiness-report-redactor")
     if is_worker:

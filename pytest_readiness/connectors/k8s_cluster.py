@@ -49,6 +49,15 @@ RESOURCES: dict[str, Resource] = {
             "HorizontalPodAutoscaler",
             True,
         ),
+        Resource("apps", ("v1",), "replicasets", "ReplicaSet", True),
+        Resource("batch", ("v1",), "jobs", "Job", True),
+        Resource("batch", ("v1", "v1beta1"), "cronjobs", "CronJob", True),
+        Resource("", ("v1",), "namespaces", "Namespace", False),
+        Resource("", ("v1",), "nodes", "Node", False),
+        Resource("", ("v1",), "persistentvolumeclaims", "PersistentVolumeClaim", True),
+        Resource("storage.k8s.io", ("v1",), "storageclasses", "StorageClass", False),
+        Resource("networking.k8s.io", ("v1", "v1beta1"), "ingressclasses", "IngressClass", False),
+        Resource("scheduling.k8s.io", ("v1",), "priorityclasses", "PriorityClass", False),
         Resource("rbac.authorization.k8s.io", ("v1",), "roles", "Role", True),
         Resource("rbac.authorization.k8s.io", ("v1",), "rolebindings", "RoleBinding", True),
         Resource("rbac.authorization.k8s.io", ("v1",), "clusterroles", "ClusterRole", False),
@@ -130,6 +139,10 @@ class KubernetesCluster(ABC):
 
     def cluster_role_bindings(self) -> list[Object]:
         return self.objects(RESOURCES["clusterrolebindings"])
+
+    def source_of(self, obj: Object) -> str | None:
+        """``file:line`` of an object read from manifests; None for a live object."""
+        return None
 
     def custom_objects(self, group: str, version: str, plural: str) -> list[Object]:
         """Objects of a custom resource, e.g. ``("cert-manager.io", "v1", "certificates")``.

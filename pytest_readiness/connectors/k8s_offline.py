@@ -76,6 +76,7 @@ class OfflineCluster(KubernetesCluster):
         files: tuple[str, ...],
         namespace_scope: tuple[str, ...] | None,
         default_namespace: str = "default",
+        sources: tuple[str, ...] = (),
     ) -> None:
         super().__init__(target, namespace_scope)
         self.files = files
@@ -96,12 +97,16 @@ class OfflineCluster(KubernetesCluster):
             if self._scopes.get(_group_kind(obj)) and not metadata.get("namespace"):
                 metadata["namespace"] = default_namespace
         self.client: tuple[Object, ...] = tuple(objects)
+        self._sources = {_key(obj): where for obj, where in zip(objects, sources, strict=False)}
 
     def server_version(self) -> Object | None:
         return None
 
     def close(self) -> None:
         """Nothing to release: the objects were read at connect."""
+
+    def source_of(self, obj: Object) -> str | None:
+        return self._sources.get(_key(obj))
 
     def objects(self, resource: Resource) -> list[Object]:
         found = []
@@ -134,8 +139,15 @@ def load(target: Target, namespace_scope: tuple[str, ...] | None) -> OfflineClus
         for path in _expand(target, pattern):
             if path not in files:
                 files.append(path)
-    objects = [obj for path in files for obj in _read(target, path)]
-    return OfflineCluster(target, objects, tuple(files), namespace_scope, default_namespace)
+    read = [(obj, f"{path}:{line}") for path in files for obj, line in _read(target, path)]
+    return OfflineCluster(
+        target,
+        [obj for obj, _ in read],
+        tuple(files),
+        namespace_scope,
+        default_namespace,
+        tuple(where for _, where in read),
+    )
 
 
 def _expand(target: Target, pattern: str) -> list[str]:
@@ -152,11 +164,12 @@ def _expand(target: Target, pattern: str) -> list[str]:
     return matches
 
 
-def _read(target: Target, path: str) -> Iterator[Object]:
+def _read(target: Target, path: str) -> Iterator[tuple[Object, int]]:
+    """Each object of the file with the line it starts on."""
     where = f"Cannot read the manifests of {target}: {path}"
     try:
         with open(path, encoding="utf-8") as stream:
-            documents = list(yaml.load_all(stream, Loader=_Loader))
+            documents = list(_documents(stream))
     except OSError as exc:
         raise ConnectorError(f"{where}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
@@ -168,7 +181,7 @@ def _read(target: Target, path: str) -> Iterator[Object]:
         raise ConnectorError(
             f"{where}: invalid YAML{line} ({problem}); fix the file or render it again"
         ) from None
-    for number, document in enumerate(documents, start=1):
+    for number, (node, document) in enumerate(documents, start=1):
         if document is None:
             continue
         is_list = (
@@ -176,13 +189,39 @@ def _read(target: Target, path: str) -> Iterator[Object]:
             and str(document.get("kind", "")).endswith("List")
             and isinstance(document.get("items"), list)
         )
-        for item in document["items"] if is_list else [document]:
+        lines = _item_lines(node) if is_list else [node.start_mark.line + 1]
+        for index, item in enumerate(document["items"] if is_list else [document]):
             if not isinstance(item, dict) or not item.get("apiVersion") or not item.get("kind"):
                 raise ConnectorError(
                     f"{where}: document {number} is not a Kubernetes object "
                     "(it needs apiVersion and kind); fix the file"
                 )
-            yield item
+            yield item, lines[index] if index < len(lines) else lines[0]
+
+
+def _documents(stream: Any) -> Iterator[tuple[yaml.Node, Any]]:
+    """(node, data) per YAML document; the node gives line numbers."""
+    loader = _Loader(stream)
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            yield node, loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _item_lines(node: yaml.Node) -> list[int]:
+    """Start lines of the entries of a ``List`` document's ``items``."""
+    for key, value in node.value if isinstance(node, yaml.MappingNode) else ():
+        if key.value == "items" and isinstance(value, yaml.SequenceNode):
+            return [item.start_mark.line + 1 for item in value.value]
+    return [node.start_mark.line + 1]
+
+
+def _key(obj: Object) -> tuple[str, str, str, str]:
+    meta = obj.get("metadata") or {}
+    group, kind = _group_kind(obj)
+    return group, kind, str(meta.get("namespace") or ""), str(meta.get("name") or "")
 
 
 def _group_kind(obj: Object) -> tuple[str, str]:

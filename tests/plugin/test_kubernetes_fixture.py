@@ -67,6 +67,7 @@ def test_live_and_offline_give_the_same_outcomes(
         readiness=f"""
         profiles:
           prod:
+            checks: []  # only the checks of this test, not the built-in ones
             kubernetes:
               - {{name: rendered, manifests: ["{MANIFESTS}/*.yaml"]}}
               - {{name: live, kubeconfig: "{kubeconfig}"}}

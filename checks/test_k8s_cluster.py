@@ -1,0 +1,548 @@
+"""Kubernetes cluster: version, nodes, rollout state, namespaces, storage, certificates, RBAC.
+
+Checks of runtime state (nodes, pods, rollouts, PVCs, certificates, the server version) need a
+live API server: against rendered manifests they are skipped as not applicable and say so.
+Namespace guards and RBAC are read from manifests as well; an offline run also validates every
+manifest against the Kubernetes schemas.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from ._k8s import Finding, listed, message, record, subject, workloads
+
+DOMAIN = "kubernetes"
+TARGET_KIND = "kubernetes"
+THRESHOLDS = {
+    "K8S-VERSION-MIN": {"min_k8s_version": "1.33"},
+    "K8S-PODS-READY": {"max_restarts": 5},
+    "K8S-PSA-LABELS": {"psa_level": "restricted"},
+    "K8S-CERTMANAGER-READY": {"cert_min_days": 14},
+    "K8S-MANIFESTS-VALID": {"k8s_schema_version": "1.30.0"},
+}
+SECTION = "Kubernetes cluster"
+OFFLINE = "N/A: rendered manifests have no runtime state; run against a live cluster for this check"
+_BUILTIN_ROLES = {"cluster-admin", "admin", "edit", "view"}
+
+
+def _live_only(k8s_api: Any) -> None:
+    if not k8s_api.is_live:
+        pytest.skip(OFFLINE)
+
+
+def _version(text: str) -> tuple[int, int]:
+    match = re.match(r"v?(\d+)\.(\d+)", str(text))
+    if not match:
+        raise ValueError(f"not a Kubernetes version: {text!r}")
+    return int(match.group(1)), int(match.group(2))
+
+
+@pytest.mark.critical(
+    id="K8S-VERSION-MIN",
+    section=SECTION,
+    remediation="Upgrade the control plane (one minor version at a time) to a supported release.",
+    docs="https://kubernetes.io/releases/",
+)
+def test_k8s_server_runs_a_supported_version(k8s_api: Any, evidence: Any, readiness: Any) -> None:
+    """The API server runs at least the minimum Kubernetes version.
+
+    The server's /version (major.minor) is at least ``min_k8s_version``.
+    """
+    _live_only(k8s_api)
+    minimum = str(
+        readiness.threshold("min_k8s_version", THRESHOLDS["K8S-VERSION-MIN"]["min_k8s_version"])
+    )
+    version = k8s_api.server_version() or {}
+    observed = str(version.get("gitVersion") or f"{version.get('major')}.{version.get('minor')}")
+    evidence("server version", observed=observed, expected=f">= {minimum}")
+    assert _version(observed) >= _version(minimum), (
+        f"Kubernetes {observed} is older than {minimum}. Upgrade the cluster."
+    )
+
+
+@pytest.mark.critical(
+    id="K8S-NODES-READY",
+    section=SECTION,
+    remediation="Fix or replace the NotReady nodes (kubectl describe node) and relieve the pressure conditions.",
+    docs="https://kubernetes.io/docs/concepts/architecture/nodes/#condition",
+)
+def test_k8s_nodes_are_ready_without_pressure(k8s_api: Any, evidence: Any) -> None:
+    """Every node is Ready, schedulable and under no pressure.
+
+    Each Node has condition Ready=True, no MemoryPressure, DiskPressure or PIDPressure, and is
+    not cordoned. A cluster without nodes fails: nothing could run.
+    """
+    _live_only(k8s_api)
+    nodes = listed(k8s_api, "nodes")
+    findings = []
+    for node in nodes:
+        conditions = {
+            c.get("type"): c.get("status")
+            for c in (node.get("status") or {}).get("conditions") or []
+        }
+        bad = (
+            [f"Ready={conditions.get('Ready', 'unknown')}"]
+            if conditions.get("Ready") != "True"
+            else []
+        )
+        bad += [
+            k
+            for k in ("MemoryPressure", "DiskPressure", "PIDPressure")
+            if conditions.get(k) == "True"
+        ]
+        bad += ["cordoned"] if (node.get("spec") or {}).get("unschedulable") else []
+        if bad:
+            findings.append(
+                Finding(
+                    subject(k8s_api, node), None, "status", ", ".join(bad), "Ready, no pressure"
+                )
+            )
+    evidence("nodes", observed=len(nodes), expected=">= 1")
+    assert nodes, "The cluster has no nodes. Add nodes (or check the namespaces/credentials used)."
+    offenders = record(evidence, k8s_api, "K8S-NODES-READY", findings, len(nodes), "nodes")
+    assert not offenders, message(offenders, "nodes are not healthy", "Fix the nodes.")
+
+
+@pytest.mark.critical(
+    id="K8S-PODS-READY",
+    section=SECTION,
+    remediation="Find why the pods are not Ready or restart (kubectl describe pod / logs --previous) and fix the cause.",
+    docs="https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/",
+)
+def test_k8s_pods_are_ready_and_stable(k8s_api: Any, evidence: Any, readiness: Any) -> None:
+    """Pods are Running and Ready, with few restarts.
+
+    Every pod in scope that has not completed is Running with condition Ready=True, and no
+    container restarted more than ``max_restarts`` times.
+    """
+    _live_only(k8s_api)
+    limit = int(readiness.threshold("max_restarts", THRESHOLDS["K8S-PODS-READY"]["max_restarts"]))
+    pods = [
+        p for p in listed(k8s_api, "pods") if (p.get("status") or {}).get("phase") != "Succeeded"
+    ]
+    findings = []
+    for pod in pods:
+        status = pod.get("status") or {}
+        ready = any(
+            c.get("type") == "Ready" and c.get("status") == "True"
+            for c in status.get("conditions") or []
+        )
+        if status.get("phase") != "Running" or not ready:
+            findings.append(
+                Finding(
+                    subject(k8s_api, pod),
+                    None,
+                    "status",
+                    f"{status.get('phase')}, ready={ready}",
+                    "Running, Ready",
+                )
+            )
+        for container in status.get("containerStatuses") or []:
+            if int(container.get("restartCount") or 0) > limit:
+                findings.append(
+                    Finding(
+                        subject(k8s_api, pod),
+                        container.get("name"),
+                        "restartCount",
+                        container.get("restartCount"),
+                        f"<= {limit}",
+                    )
+                )
+    offenders = record(evidence, k8s_api, "K8S-PODS-READY", findings, len(pods), "pods")
+    assert not offenders, message(offenders, "pod problems", "Fix the failing pods.")
+
+
+@pytest.mark.critical(
+    id="K8S-ROLLOUT-COMPLETE",
+    section=SECTION,
+    remediation="Finish or roll back the rollout (kubectl rollout status / undo) and fix what keeps replicas unavailable.",
+    docs="https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#deployment-status",
+)
+def test_k8s_rollouts_are_complete(k8s_api: Any, evidence: Any) -> None:
+    """Deployments and StatefulSets are fully rolled out and available.
+
+    The controller has observed the latest generation, and updated, ready and available
+    replicas all equal the desired replicas.
+    """
+    _live_only(k8s_api)
+    items = [w for w in workloads(k8s_api) if w.kind in ("Deployment", "StatefulSet")]
+    findings = []
+    for workload in items:
+        status = workload.obj.get("status") or {}
+        generation = (workload.obj.get("metadata") or {}).get("generation") or 0
+        counts = {
+            "observedGeneration": status.get("observedGeneration") or 0,
+            "updatedReplicas": status.get("updatedReplicas") or 0,
+            "readyReplicas": status.get("readyReplicas") or 0,
+        }
+        if workload.kind == "Deployment":
+            counts["availableReplicas"] = status.get("availableReplicas") or 0
+        want = workload.replicas
+        if counts["observedGeneration"] < generation or any(
+            v != want for k, v in counts.items() if k != "observedGeneration"
+        ):
+            findings.append(
+                Finding(
+                    workload,
+                    None,
+                    "status",
+                    counts,
+                    f"generation {generation}, {want} replicas everywhere",
+                )
+            )
+    offenders = record(
+        evidence,
+        k8s_api,
+        "K8S-ROLLOUT-COMPLETE",
+        findings,
+        len(items),
+        "Deployments and StatefulSets",
+    )
+    assert not offenders, message(
+        offenders, "rollouts are incomplete", "Finish or undo the rollouts."
+    )
+
+
+def _app_namespaces(k8s_api: Any) -> list[str]:
+    names = {w.namespace for w in workloads(k8s_api)} | set(k8s_api.namespace_scope or ())
+    return sorted(n for n in names if n and not n.startswith("kube-"))
+
+
+def _namespace_findings(k8s_api: Any, plural: str, setting: str) -> tuple[list[Finding], int]:
+    present = {(o.get("metadata") or {}).get("namespace") for o in listed(k8s_api, plural)}
+    namespaces = _app_namespaces(k8s_api)
+    findings = [
+        Finding(
+            subject(k8s_api, {"kind": "Namespace", "metadata": {"name": n}}),
+            None,
+            setting,
+            "none",
+            "one",
+        )
+        for n in namespaces
+        if n not in present
+    ]
+    return findings, len(namespaces)
+
+
+@pytest.mark.important(
+    id="K8S-PSA-LABELS",
+    section=SECTION,
+    remediation="Label each application namespace pod-security.kubernetes.io/enforce=<psa_level> (restricted by default).",
+    docs="https://kubernetes.io/docs/concepts/security/pod-security-admission/",
+)
+def test_k8s_namespaces_enforce_pod_security(k8s_api: Any, evidence: Any, readiness: Any) -> None:
+    """Application namespaces enforce a Pod Security Standard.
+
+    Every namespace running workloads (or named in the target's namespaces) carries the label
+    pod-security.kubernetes.io/enforce at ``psa_level`` or stricter; offline, a namespace
+    without a Namespace object in the manifests cannot show the label and fails.
+    """
+    level = str(readiness.threshold("psa_level", THRESHOLDS["K8S-PSA-LABELS"]["psa_level"]))
+    allowed = {"restricted"} if level == "restricted" else {"restricted", "baseline"}
+    objects = {(n.get("metadata") or {}).get("name"): n for n in listed(k8s_api, "namespaces")}
+    namespaces = _app_namespaces(k8s_api)
+    findings = []
+    for name in namespaces:
+        obj = objects.get(name) or {"kind": "Namespace", "metadata": {"name": name}}
+        labels = (obj.get("metadata") or {}).get("labels") or {}
+        enforce = labels.get("pod-security.kubernetes.io/enforce")
+        if enforce not in allowed:
+            shown = enforce if name in objects else "no Namespace object"
+            findings.append(
+                Finding(
+                    subject(k8s_api, obj),
+                    None,
+                    "pod-security.kubernetes.io/enforce",
+                    shown,
+                    " or ".join(sorted(allowed)),
+                )
+            )
+    offenders = record(
+        evidence, k8s_api, "K8S-PSA-LABELS", findings, len(namespaces), "application namespaces"
+    )
+    assert not offenders, message(
+        offenders, "namespaces do not enforce pod security", f"Label them enforce={level}."
+    )
+
+
+@pytest.mark.important(
+    id="K8S-NS-QUOTA",
+    section=SECTION,
+    remediation="Add a ResourceQuota to each application namespace (requests/limits of cpu and memory, pod count).",
+    docs="https://kubernetes.io/docs/concepts/policy/resource-quotas/",
+)
+def test_k8s_namespaces_have_resource_quotas(k8s_api: Any, evidence: Any) -> None:
+    """Application namespaces have a ResourceQuota.
+
+    Every namespace running workloads (or named in the target's namespaces) has at least one
+    ResourceQuota, so one application cannot take the whole cluster.
+    """
+    findings, checked = _namespace_findings(k8s_api, "resourcequotas", "ResourceQuota")
+    offenders = record(
+        evidence, k8s_api, "K8S-NS-QUOTA", findings, checked, "application namespaces"
+    )
+    assert not offenders, message(offenders, "namespaces have no quota", "Add a ResourceQuota.")
+
+
+@pytest.mark.nice_to_have(
+    id="K8S-NS-LIMITRANGE",
+    section=SECTION,
+    remediation="Add a LimitRange with default requests and limits to each application namespace.",
+    docs="https://kubernetes.io/docs/concepts/policy/limit-range/",
+)
+def test_k8s_namespaces_have_limit_ranges(k8s_api: Any, evidence: Any) -> None:
+    """Application namespaces have a LimitRange.
+
+    Every namespace running workloads (or named in the target's namespaces) has a LimitRange
+    giving containers default requests and limits.
+    """
+    findings, checked = _namespace_findings(k8s_api, "limitranges", "LimitRange")
+    offenders = record(
+        evidence, k8s_api, "K8S-NS-LIMITRANGE", findings, checked, "application namespaces"
+    )
+    assert not offenders, message(offenders, "namespaces have no LimitRange", "Add a LimitRange.")
+
+
+@pytest.mark.important(
+    id="K8S-STORAGECLASS",
+    section=SECTION,
+    remediation='Mark one StorageClass default: annotation storageclass.kubernetes.io/is-default-class: "true".',
+    docs="https://kubernetes.io/docs/concepts/storage/storage-classes/#default-storageclass",
+)
+def test_k8s_cluster_has_a_default_storage_class(k8s_api: Any, evidence: Any) -> None:
+    """The cluster has a default StorageClass.
+
+    At least one StorageClass exists and exactly one carries
+    storageclass.kubernetes.io/is-default-class=true.
+    """
+    _live_only(k8s_api)
+    classes = listed(k8s_api, "storageclasses")
+    default = [
+        (c.get("metadata") or {}).get("name")
+        for c in classes
+        if ((c.get("metadata") or {}).get("annotations") or {}).get(
+            "storageclass.kubernetes.io/is-default-class"
+        )
+        == "true"
+    ]
+    evidence("default StorageClass", observed=default, expected="exactly one")
+    assert len(default) == 1, (
+        f"{len(classes)} StorageClasses, default: {default or 'none'}. Mark exactly one as default."
+    )
+
+
+@pytest.mark.critical(
+    id="K8S-PVC-BOUND",
+    section=SECTION,
+    remediation="Check the claim's StorageClass and events (kubectl describe pvc) until it is Bound.",
+    docs="https://kubernetes.io/docs/concepts/storage/persistent-volumes/",
+)
+def test_k8s_volume_claims_are_bound(k8s_api: Any, evidence: Any) -> None:
+    """PersistentVolumeClaims are Bound.
+
+    Every PersistentVolumeClaim in scope has status.phase Bound.
+    """
+    _live_only(k8s_api)
+    claims = listed(k8s_api, "persistentvolumeclaims")
+    findings = [
+        Finding(
+            subject(k8s_api, c), None, "status.phase", (c.get("status") or {}).get("phase"), "Bound"
+        )
+        for c in claims
+        if (c.get("status") or {}).get("phase") != "Bound"
+    ]
+    offenders = record(evidence, k8s_api, "K8S-PVC-BOUND", findings, len(claims), "volume claims")
+    assert not offenders, message(offenders, "claims are not bound", "Bind the claims.")
+
+
+@pytest.mark.important(
+    id="K8S-CERTMANAGER-READY",
+    section=SECTION,
+    remediation="Fix the failing Certificates (kubectl describe certificate / certificaterequest) so they renew before expiry.",
+    docs="https://cert-manager.io/docs/usage/certificate/",
+)
+def test_k8s_certificates_are_ready_and_not_expiring(
+    k8s_api: Any, evidence: Any, readiness: Any
+) -> None:
+    """cert-manager Certificates are Ready and not about to expire.
+
+    Every cert-manager Certificate in scope has condition Ready=True and a notAfter more than
+    ``cert_min_days`` days away. Not applicable where no Certificate exists.
+    """
+    _live_only(k8s_api)
+    days = int(
+        readiness.threshold("cert_min_days", THRESHOLDS["K8S-CERTMANAGER-READY"]["cert_min_days"])
+    )
+    certificates = k8s_api.custom_objects("cert-manager.io", "v1", "certificates")
+    horizon = datetime.now(timezone.utc) + timedelta(days=days)
+    findings = []
+    for cert in certificates:
+        status = cert.get("status") or {}
+        ready = any(
+            c.get("type") == "Ready" and c.get("status") == "True"
+            for c in status.get("conditions") or []
+        )
+        not_after = status.get("notAfter")
+        expires = (
+            datetime.fromisoformat(str(not_after).replace("Z", "+00:00")) if not_after else None
+        )
+        if not ready or expires is None or expires < horizon:
+            findings.append(
+                Finding(
+                    subject(k8s_api, cert),
+                    None,
+                    "status",
+                    f"ready={ready}, notAfter={not_after}",
+                    f"Ready, notAfter > {days} days",
+                )
+            )
+    offenders = record(
+        evidence,
+        k8s_api,
+        "K8S-CERTMANAGER-READY",
+        findings,
+        len(certificates),
+        "cert-manager Certificates",
+    )
+    assert not offenders, message(
+        offenders, "certificates are not ready or expire soon", "Renew them."
+    )
+
+
+def _is_app_subject(subject_: dict[str, Any], binding_namespace: str | None) -> bool:
+    namespace = subject_.get("namespace") or binding_namespace or ""
+    return subject_.get("kind") == "ServiceAccount" and not str(namespace).startswith("kube-")
+
+
+@pytest.mark.critical(
+    id="K8S-RBAC-CLUSTER-ADMIN",
+    section=SECTION,
+    remediation="Bind the application's ServiceAccount to a Role with only the verbs and resources it needs.",
+    docs="https://kubernetes.io/docs/concepts/security/rbac-good-practices/",
+)
+def test_k8s_no_app_service_account_is_cluster_admin(k8s_api: Any, evidence: Any) -> None:
+    """No application service account is bound to cluster-admin.
+
+    No ClusterRoleBinding or RoleBinding grants the cluster-admin ClusterRole to a
+    ServiceAccount outside the kube-* namespaces.
+    """
+    bindings = listed(k8s_api, "clusterrolebindings") + listed(k8s_api, "rolebindings")
+    findings = []
+    for binding in bindings:
+        ref = binding.get("roleRef") or {}
+        if ref.get("kind") != "ClusterRole" or ref.get("name") != "cluster-admin":
+            continue
+        namespace = (binding.get("metadata") or {}).get("namespace")
+        for account in binding.get("subjects") or []:
+            if _is_app_subject(account, namespace):
+                who = (
+                    f"{account.get('namespace') or namespace}/ServiceAccount/{account.get('name')}"
+                )
+                findings.append(
+                    Finding(
+                        subject(k8s_api, binding),
+                        None,
+                        "subjects",
+                        who,
+                        "no application ServiceAccount",
+                    )
+                )
+    offenders = record(
+        evidence, k8s_api, "K8S-RBAC-CLUSTER-ADMIN", findings, len(bindings), "role bindings"
+    )
+    assert not offenders, message(
+        offenders, "bindings make application accounts cluster-admin", "Bind a narrower Role."
+    )
+
+
+_READS = {"get", "list", "watch", "*"}
+
+
+def _wildcard_secret_rules(role: dict[str, Any]) -> list[str]:
+    """Rules granting secrets through a wildcard: every verb on secrets, or reading '*'."""
+    found = []
+    for rule in role.get("rules") or []:
+        groups, resources, verbs = (
+            set(rule.get(k) or []) for k in ("apiGroups", "resources", "verbs")
+        )
+        if not groups & {"", "*"}:
+            continue
+        every_verb = resources & {"secrets", "*"} and "*" in verbs
+        reads_everything = "*" in resources and verbs & _READS
+        if every_verb or reads_everything:
+            found.append(
+                f"apiGroups={sorted(groups)} resources={sorted(resources)} verbs={sorted(verbs)}"
+            )
+    return found
+
+
+@pytest.mark.critical(
+    id="K8S-RBAC-SECRETS-WILDCARD",
+    section=SECTION,
+    remediation="Name the resources and verbs the app needs (usually get on named secrets) instead of '*'.",
+    docs="https://kubernetes.io/docs/concepts/security/rbac-good-practices/#least-privilege",
+)
+def test_k8s_no_role_grants_secrets_through_a_wildcard(k8s_api: Any, evidence: Any) -> None:
+    """No custom Role or ClusterRole grants secrets through a wildcard.
+
+    No Role or ClusterRole other than the built-in ones (cluster-admin, admin, edit, view,
+    system:*) has a core-group rule with verbs '*' on secrets, or with resources '*' and a read
+    verb (get, list, watch), which reads every secret in its scope.
+    """
+    roles = [
+        r
+        for r in listed(k8s_api, "clusterroles") + listed(k8s_api, "roles")
+        if (r.get("metadata") or {}).get("name") not in _BUILTIN_ROLES
+        and not str((r.get("metadata") or {}).get("name")).startswith("system:")
+    ]
+    findings = [
+        Finding(subject(k8s_api, r), None, "rules", rule, "explicit verbs")
+        for r in roles
+        for rule in _wildcard_secret_rules(r)
+    ]
+    offenders = record(
+        evidence, k8s_api, "K8S-RBAC-SECRETS-WILDCARD", findings, len(roles), "custom roles"
+    )
+    assert not offenders, message(offenders, "roles grant secrets through a wildcard", "Name them.")
+
+
+@pytest.mark.critical(
+    id="K8S-MANIFESTS-VALID",
+    section=SECTION,
+    remediation="Fix the reported fields (or render the chart again for the target Kubernetes version).",
+    docs="https://github.com/willthames/kubernetes-validate",
+)
+def test_k8s_manifests_match_the_kubernetes_schemas(
+    k8s_api: Any, evidence: Any, readiness: Any
+) -> None:
+    """Rendered manifests are valid Kubernetes objects.
+
+    Offline only (a live API server validated its objects itself): every object of the
+    manifests validates against the Kubernetes OpenAPI schemas of ``k8s_schema_version``;
+    invalid ones are reported with file and line. Kinds without a bundled schema (custom
+    resources) are reported as not validated but do not fail.
+    """
+    if k8s_api.is_live:
+        pytest.skip("N/A: a live API server validated its objects when they were created")
+    from ._k8s_validate import validate_objects
+
+    version = str(
+        readiness.threshold(
+            "k8s_schema_version", THRESHOLDS["K8S-MANIFESTS-VALID"]["k8s_schema_version"]
+        )
+    )
+    findings, unchecked, checked = validate_objects(k8s_api, version)
+    if unchecked:
+        evidence("no schema (not validated)", observed=unchecked, expected="custom resources only")
+    offenders = record(
+        evidence, k8s_api, "K8S-MANIFESTS-VALID", findings, checked, "manifest objects"
+    )
+    assert not offenders, message(
+        offenders, "objects do not match the Kubernetes schemas", "Fix the manifests."
+    )

@@ -1,0 +1,218 @@
+"""The runtime-state Kubernetes checks against a real API server, in a good and a bad state.
+
+Real: kube-apiserver v1.20.2 + etcd (tools/kube-apiserver.sh). No controller, scheduler or
+kubelet runs, so the status a cluster would report (nodes Ready, pods Running, rollouts done,
+claims Bound, certificates issued) is written through the API's status subresources, as those
+components would write it. The same checks against manifests are N/A (see the parity test).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.support.k8s_real import ROOT, RealApiServer, real_apiserver
+
+pytestmark = [pytest.mark.k8s_real, pytest.mark.integration]
+
+RUNTIME = [
+    "K8S-VERSION-MIN",
+    "K8S-NODES-READY",
+    "K8S-PODS-READY",
+    "K8S-ROLLOUT-COMPLETE",
+    "K8S-STORAGECLASS",
+    "K8S-PVC-BOUND",
+    "K8S-CERTMANAGER-READY",
+]
+CRDS = ROOT / "tests" / "data" / "manifests" / "10-cert-manager-crds.yaml"
+NS = "rt"
+
+
+def _when(days: int) -> str:
+    return (datetime.now(timezone.utc) + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _objects() -> list[dict[str, Any]]:
+    container = {"name": "web", "image": "registry.example.com/web:1.0.0"}
+    labels = {"app": "web"}
+    return [
+        *[o for o in yaml.safe_load_all(CRDS.read_text()) if o],
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}},
+        {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-a"}},
+        {
+            "apiVersion": "storage.k8s.io/v1",
+            "kind": "StorageClass",
+            "metadata": {
+                "name": "standard",
+                "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
+            },
+            "provisioner": "example.com/disk",
+        },
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "web", "namespace": NS},
+            "spec": {
+                "replicas": 2,
+                "selector": {"matchLabels": labels},
+                "template": {"metadata": {"labels": labels}, "spec": {"containers": [container]}},
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "web-1", "namespace": NS, "labels": labels},
+            "spec": {"containers": [container]},
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": {"name": "data", "namespace": NS},
+            "spec": {
+                "accessModes": ["ReadWriteOnce"],
+                "resources": {"requests": {"storage": "1Gi"}},
+            },
+        },
+        {
+            "apiVersion": "cert-manager.io/v1",
+            "kind": "Certificate",
+            "metadata": {"name": "web-tls", "namespace": NS},
+            "spec": {
+                "secretName": "web-tls",
+                "dnsNames": ["web.example.com"],
+                "issuerRef": {"name": "ca"},
+            },
+        },
+    ]
+
+
+def _set_state(api: RealApiServer, healthy: bool) -> None:
+    """Write the status the cluster's components would report: all healthy, or one problem each."""
+    pressure = "False" if healthy else "True"
+    api.put_status(
+        "/api/v1/nodes/node-a",
+        {
+            "conditions": [
+                {"type": "Ready", "status": "True"},
+                {"type": "MemoryPressure", "status": pressure},
+            ]
+        },
+    )
+    ready = 2 if healthy else 1
+    api.put_status(
+        f"/apis/apps/v1/namespaces/{NS}/deployments/web",
+        {
+            "observedGeneration": 1,
+            "replicas": 2,
+            "updatedReplicas": 2,
+            "readyReplicas": ready,
+            "availableReplicas": ready,
+        },
+    )
+    api.put_status(
+        f"/api/v1/namespaces/{NS}/pods/web-1",
+        {
+            "phase": "Running",
+            "conditions": [{"type": "Ready", "status": "True"}],
+            "containerStatuses": [
+                {
+                    "name": "web",
+                    "ready": True,
+                    "restartCount": 0 if healthy else 9,
+                    "image": "x",
+                    "imageID": "",
+                    "state": {"running": {}},
+                }
+            ],
+        },
+    )
+    api.put_status(
+        f"/api/v1/namespaces/{NS}/persistentvolumeclaims/data",
+        {"phase": "Bound" if healthy else "Pending"},
+    )
+    annotations = {"storageclass.kubernetes.io/is-default-class": "true" if healthy else "false"}
+    api.update(
+        "/apis/storage.k8s.io/v1/storageclasses/standard",
+        lambda o: o["metadata"].update(annotations=annotations),
+    )
+    status = {
+        "conditions": [{"type": "Ready", "status": "True"}],
+        "notAfter": _when(90 if healthy else 3),
+    }
+    api.update(
+        f"/apis/cert-manager.io/v1/namespaces/{NS}/certificates/web-tls",
+        lambda o: o.update(status=status),
+    )
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealApiServer]:
+    with real_apiserver(tmp_path_factory.mktemp("k8s-live")) as api:
+        api.apply(_objects(), "runtime")
+        yield api
+
+
+def _run(api: RealApiServer, project: Path, min_version: str) -> dict[str, dict[str, Any]]:
+    profile = {
+        "checks": RUNTIME,
+        "thresholds": {"min_k8s_version": min_version},
+        "kubernetes": [{"name": "live", "kubeconfig": str(api.kubeconfig), "namespaces": [NS]}],
+    }
+    (project / "readiness.yaml").write_text(yaml.safe_dump({"profiles": {"live": profile}}))
+    out = project / "result.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--readiness=live",
+            f"--readiness-json={out}",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+        ],
+        cwd=project,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert out.exists(), done.stdout[-3000:] + done.stderr[-3000:]
+    return {i["id"].partition("[")[0]: i for i in json.loads(out.read_text())["items"]}
+
+
+def test_runtime_checks_pass_on_a_healthy_cluster(server: RealApiServer, tmp_path: Path) -> None:
+    _set_state(server, healthy=True)
+    items = _run(server, tmp_path, "1.20")
+    assert {k: v["outcome"] for k, v in items.items()} == dict.fromkeys(RUNTIME, "passed")
+
+
+EXPECTED_BAD = {
+    "K8S-VERSION-MIN": "v1.20.2",
+    "K8S-NODES-READY": "Node/node-a",
+    "K8S-PODS-READY": f"{NS}/Pod/web-1/web",
+    "K8S-ROLLOUT-COMPLETE": f"{NS}/Deployment/web",
+    "K8S-STORAGECLASS": "default: none",
+    "K8S-PVC-BOUND": f"{NS}/PersistentVolumeClaim/data",
+    "K8S-CERTMANAGER-READY": f"{NS}/Certificate/web-tls",
+}
+
+
+def test_runtime_checks_fail_on_an_unhealthy_cluster_naming_the_object(
+    server: RealApiServer, tmp_path: Path
+) -> None:
+    _set_state(server, healthy=False)
+    items = _run(server, tmp_path, "1.21")
+    assert {k: v["outcome"] for k, v in items.items()} == dict.fromkeys(RUNTIME, "failed")
+    for check_id, named in EXPECTED_BAD.items():
+        assert named in items[check_id]["message"], (check_id, items[check_id]["message"])
