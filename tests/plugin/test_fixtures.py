@@ -89,6 +89,7 @@ def test_targets_parametrize_with_their_names_and_connect_once(pytester: pytest.
     profile = f"""
     profiles:
       prod:
+        checks: []
         postgres:
           - {{name: primary, dsn: "{PG_DSN}"}}
           - {{name: replica, dsn: "{PG_DSN}"}}
@@ -129,7 +130,7 @@ def test_unreachable_target_errors_every_check_and_is_tried_once(
     pytester: pytest.Pytester, black_hole: socket.socket
 ) -> None:
     port = black_hole.getsockname()[1]
-    profile = f"profiles:\n  prod:\n    timeout: 1\n    redis:\n      - {{name: stuck, url: 'redis://127.0.0.1:{port}/0'}}\n"
+    profile = f"profiles:\n  prod:\n    timeout: 1\n    checks: []\n    redis:\n      - {{name: stuck, url: 'redis://127.0.0.1:{port}/0'}}\n"
     checks = "import pytest\n\n" + "".join(
         f"@pytest.mark.critical\ndef test_{n}(redis_conn):\n    redis_conn.ping()\n\n"
         for n in range(30)

@@ -258,6 +258,7 @@ def every_outcome(pytester: pytest.Pytester) -> Iterator[pytest.Pytester]:
             profiles:
               prod:
                 timeout: 1
+                checks: []
                 postgres:
                   - {{name: orders, dsn: 'postgresql://app@127.0.0.1:{port}/orders'}}
                 waivers:
