@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,45 +26,16 @@ from pytest_readiness.connectors.kubernetes import KubernetesCluster, connect
 from pytest_readiness.errors import AuthFailed, Unreachable
 from pytest_readiness.redaction import Redactor
 from tests.support.k8s_fake_apiserver import load_manifests
+from tests.support.k8s_real import BINARY, SCRIPT, _free_ports, _run
 from tests.support.targets import load_target
 
 pytestmark = [pytest.mark.k8s_real, pytest.mark.integration]
 
-SCRIPT = Path(__file__).resolve().parents[2] / "tools" / "kube-apiserver.sh"
-BINARY = (
-    Path(os.environ.get("K8S_BIN_CACHE", "/var/cache/k8s-apiserver")) / "kube-apiserver-v1.20.2"
-)
 MANIFESTS = Path(__file__).resolve().parents[1] / "data" / "manifests"
 SCOPE = ["shop", "payments"]
 #: API versions the manifests use that 1.20 does not serve, and what it serves instead
 #: (what `helm template --kube-version 1.20` would render).
 FOR_1_20 = {"policy/v1": "policy/v1beta1", "autoscaling/v2": "autoscaling/v2beta2"}
-
-
-def _free_ports(count: int) -> int:
-    """The first of ``count`` consecutive free loopback ports (etcd uses port, +1, +2)."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            first: int = probe.getsockname()[1]
-        if first + count < 65536 and all(_free(first + i) for i in range(count)):
-            return first
-    raise RuntimeError("no run of free loopback ports")
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
-
-
-def _run(args: list[str], env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        args, env=env, capture_output=True, text=True, timeout=timeout, check=False
-    )
 
 
 @pytest.fixture(scope="module")
