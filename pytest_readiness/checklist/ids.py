@@ -68,7 +68,10 @@ def assign_ids(entries: list[Entry]) -> None:
             entry.explicit_id = True
             entry.id = _unique(found, used)
             continue
-        key = (entry.parent, "" if entry.parent is not None or not entry.section else entry.section[-1])
+        key = (
+            entry.parent,
+            "" if entry.parent is not None or not entry.section else entry.section[-1],
+        )
         scope = scopes.get(key)
         if scope is None:
             if entry.parent is not None:

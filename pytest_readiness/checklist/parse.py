@@ -114,7 +114,9 @@ class _Walker:
         self.pseudo: str | None = None
         self.quoted: list[tuple[list[tuple[int, str, str]], str | None]] = []
         self.items: list[int | None] = []  # open list items: entry index, None if plain
-        self.path: tuple[tuple[str, ...], tuple[str, ...]] | None = None  # _path(), until it changes
+        self.path: tuple[tuple[str, ...], tuple[str, ...]] | None = (
+            None  # _path(), until it changes
+        )
         self.title_level = self._title_level()
 
     def _title_level(self) -> int | None:
