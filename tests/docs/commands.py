@@ -17,6 +17,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import tomllib
 
@@ -56,9 +57,13 @@ def pytest_args(argv: list[str]) -> list[str]:
     return argv[3:]
 
 
+def pyproject() -> dict[str, Any]:
+    data: dict[str, Any] = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    return data
+
+
 def extras() -> set[str]:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    return set(project["optional-dependencies"])
+    return set(pyproject()["project"]["optional-dependencies"])
 
 
 def unknown_extras(argv: list[str]) -> list[str]:
