@@ -24,6 +24,7 @@ import pytest
 
 from pytest_readiness.config import load_profile
 from pytest_readiness.config_yaml import load
+from pytest_readiness.registry import CONNECTORS
 from tests.docs import commands
 
 pytestmark = pytest.mark.integration  # the python samples read the PostgreSQL on 127.0.0.1:5432
@@ -86,6 +87,13 @@ def test_every_sample_names_a_language_the_tests_know() -> None:
     assert ALL, "the pages have samples"
     unknown = [(s.name, s.language) for s in ALL if s.language not in LANGUAGES]
     assert unknown == []
+
+
+def test_the_fixture_table_names_every_connection_fixture_with_its_kind() -> None:
+    rows = re.findall(
+        r"^\| `(\w+)` \|.*\(`(\w+)` targets\) \|$", (DOCS / "writing-checks.md").read_text(), re.M
+    )
+    assert sorted(rows) == sorted((c.fixture, kind) for kind, c in CONNECTORS.items())
 
 
 @pytest.mark.parametrize("sample", of("yaml"))
