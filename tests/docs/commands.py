@@ -112,9 +112,12 @@ def suite_copy(where: Path) -> Path:
     return target
 
 
-def run_pytest(argv: list[str], cwd: Path, timeout: float = 300) -> Ran:
+def run_pytest(
+    argv: list[str], cwd: Path, timeout: float = 300, env: dict[str, str] | None = None
+) -> Ran:
+    """Run with this environment less GITHUB_STEP_SUMMARY, plus ``env``."""
     args, dropped = supported(pytest_args(argv))
-    env = {k: v for k, v in os.environ.items() if k != "GITHUB_STEP_SUMMARY"}
+    env = {**{k: v for k, v in os.environ.items() if k != "GITHUB_STEP_SUMMARY"}, **(env or {})}
     done = subprocess.run(
         [sys.executable, "-m", "pytest", *args],
         cwd=cwd,

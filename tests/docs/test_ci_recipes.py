@@ -152,7 +152,9 @@ def test_recipe_pytest_command_reaches_go_and_writes_its_reports(
     recipe: str, tmp_path: Path
 ) -> None:
     suite = commands.suite_copy(tmp_path)
-    ran = commands.run_pytest(_pytest_command(RECIPE_COMMANDS[recipe]()), suite)
+    summary = tmp_path / "step-summary.md"  # what GitHub sets; other systems set nothing
+    env = {"GITHUB_STEP_SUMMARY": str(summary)} if recipe == "github-actions" else {}
+    ran = commands.run_pytest(_pytest_command(RECIPE_COMMANDS[recipe]()), suite, env=env)
     assert ran.returncode == 0, ran.output
     assert "readiness decision: GO" in ran.output
     assert all(a.startswith("--readiness-sarif=") for a in ran.dropped), ran.dropped
@@ -163,3 +165,5 @@ def test_recipe_pytest_command_reaches_go_and_writes_its_reports(
     result = json.loads((suite / "reports" / "readiness.json").read_text())
     assert (result["decision"], result["profile"]) == ("GO", "ci")
     assert result["run"]["workers"] == 2
+    if recipe == "github-actions":  # the step summary needs no step of its own
+        assert "GO" in summary.read_text()
