@@ -140,6 +140,7 @@ def test_the_sdist_holds_what_its_tests_and_docs_build_need(dist: Path) -> None:
     assert {
         "mkdocs.yml",
         "CHANGELOG.md",
+        "LICENSE",
         "docs/index.md",
         "examples/ci/github-actions.yml",
         "examples/ci/suite/readiness.yaml",
