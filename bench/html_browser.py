@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import sys
@@ -112,6 +113,7 @@ def summarise(times: dict[str, list[float]], items: int, size: int) -> dict[str,
         "repeat": len(times["load"]),
         "size_bytes": size,
         "date": date.today().isoformat(),
+        "load_average": round(os.getloadavg()[0], 1),
         "python": platform.python_version(),
         "chromium": CHROMIUM,
         "results": rows,
@@ -135,7 +137,8 @@ def docs_section(summary: dict[str, Any], version: str) -> str:
     return (
         f"{START}\n"
         f"{summary['items']:,} items, {summary['size_bytes'] / 1e6:.1f} MB, median of "
-        f"{summary['repeat']} fresh pages at 1280x900, {version}, {summary['date']}:\n\n"
+        f"{summary['repeat']} fresh pages at 1280x900, {version}, {summary['date']}, "
+        f"load average {summary['load_average']} on {os.cpu_count()} cores:\n\n"
         f"{table(summary)}\n{END}"
     )
 

@@ -39,6 +39,8 @@ _DECISION_CLASS = {
 }
 #: Blockers listed under the banner besides every critical one (the table holds the rest).
 BLOCKERS_SHOWN = 25
+#: Rows of the items table shown at a time (report.js pages the rest; all show without it).
+PAGE_ROWS = 100
 #: A details cell longer than this (characters, or lines) is capped on screen.
 _CAP_CHARS = 320
 _CAP_LINES = 5
@@ -96,6 +98,7 @@ def context(verdict: Verdict) -> dict[str, Any]:
         "blockers": blockers,
         "blockers_more": not_met - len(blockers),
         "not_met": not_met,
+        "page_rows": PAGE_ROWS,
         "diff": diff,
         "diff_lists": []
         if diff is None

@@ -33,7 +33,7 @@ ARGS = [
     "--disable-sync",
 ]
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "report-screenshot.png"
-VISIBLE = "#items-table tbody tr:not([hidden])"
+VISIBLE = "#items-table tbody tr.on"  # the rows the page shows (report.js)
 
 
 @pytest.fixture(scope="module")
@@ -257,8 +257,9 @@ def test_without_javascript_every_row_shows(browser: Any, tmp_path: Path) -> Non
     page = browser.new_page(java_script_enabled=False)
     try:
         page.goto(path.as_uri())
-        assert page.locator(VISIBLE).count() == 150
-        assert all(row.is_visible() for row in page.locator(VISIBLE).all()[98:])
+        rows = page.locator("#items-table tbody tr").all()
+        assert len(rows) == 150
+        assert all(row.is_visible() for row in rows[95:])  # past the first page too
         assert not page.is_visible("#controls")
     finally:
         page.close()

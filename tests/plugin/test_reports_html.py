@@ -64,7 +64,7 @@ def test_report_of_a_real_run(project: pytest.Pytester, dist: list[str]) -> None
     )
     assert "token expired 3 days ago" in blockers
     assert '<option value="not-met">not met</option>' in page
-    assert page.count('<tr class="o-failed nm">') == 1
+    assert page.count('<tr class="o-failed nm on">') == 1
     workers = re.search(r"<dt>xdist workers</dt><dd>(\d+)</dd>", page)
     assert (workers is not None) is bool(dist)
 

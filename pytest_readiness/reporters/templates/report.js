@@ -10,9 +10,10 @@
   });
   var table = document.getElementById("items-table");
   if (!table) { return; }
-  // The table shows PAGE matching rows at a time: filtering 10,000 rows then touches a few
-  // hundred rows, and the browser lays out only those.
-  var PAGE = 100;  // report.css hides rows after the first 100 until this script runs
+  // Rows show when they have the class "on" (the server marks the first page). The table
+  // shows a page of matching rows at a time: a filter over 10,000 items changes a few hundred
+  // rows, and the browser lays out only those.
+  var PAGE = Number(table.getAttribute("data-page"));
   var controls = document.getElementById("controls");
   var severity = document.getElementById("f-severity");
   var outcome = document.getElementById("f-outcome");
@@ -23,25 +24,29 @@
   var empty = document.getElementById("f-empty");
   var trs = table.tBodies[0].rows;
   var total = trs.length;
-  var rows = new Array(total);
-  var shown = [];
+  var rows = null;
   var matches = [];
-  var i;
-  for (i = 0; i < total; i += 1) {
-    var cells = trs[i].cells;
-    rows[i] = {
-      row: trs[i],
-      outcome: cells[0].textContent,
-      severity: cells[1].textContent,
-      section: cells[4].textContent,
-      notMet: trs[i].classList.contains("nm"),
-      text: null
-    };
-    matches.push(i);
-    if (i < PAGE) { shown.push(i); } else { trs[i].hidden = true; }
-  }
-  table.classList.remove("paged");  // from now on the script decides which rows show
+  var shown = [];
   var limit = PAGE;
+  var n;
+  for (n = 0; n < total; n += 1) { matches.push(n); }
+  shown = matches.slice(0, PAGE);
+  function index() {  // read once, after the first paint or at the first filter
+    if (rows !== null) { return rows; }
+    rows = new Array(total);
+    for (var i = 0; i < total; i += 1) {
+      var cells = trs[i].cells;
+      rows[i] = {
+        row: trs[i],
+        outcome: cells[0].textContent,
+        severity: cells[1].textContent,
+        section: cells[4].textContent,
+        notMet: trs[i].classList.contains("nm"),
+        text: null
+      };
+    }
+    return rows;
+  }
   function text(r) {
     if (r.text === null) { r.text = r.row.textContent.toLowerCase(); }
     return r.text;
@@ -49,23 +54,24 @@
   function match() {
     var s = severity.value, o = outcome.value, c = section.value;
     var terms = search.value.toLowerCase().split(/\s+/).filter(Boolean);
+    var all = index();
     var found = [];
-    for (var n = 0; n < total; n += 1) {
-      var r = rows[n];
+    for (var i = 0; i < total; i += 1) {
+      var r = all[i];
       if (s && r.severity !== s) { continue; }
       if (o && (o === "not-met" ? !r.notMet : r.outcome !== o)) { continue; }
       if (c && r.section !== c) { continue; }
       var t = terms.length ? text(r) : "";
-      if (terms.every(function (term) { return t.indexOf(term) !== -1; })) { found.push(n); }
+      if (terms.every(function (term) { return t.indexOf(term) !== -1; })) { found.push(i); }
     }
     return found;
   }
   function show() {
     var next = matches.slice(0, limit);
     var keep = new Uint8Array(total);
-    next.forEach(function (n) { keep[n] = 1; });
-    shown.forEach(function (n) { if (!keep[n]) { rows[n].row.hidden = true; } });
-    next.forEach(function (n) { if (rows[n].row.hidden) { rows[n].row.hidden = false; } });
+    next.forEach(function (i) { keep[i] = 1; });
+    shown.forEach(function (i) { if (!keep[i]) { trs[i].classList.remove("on"); } });
+    next.forEach(function (i) { trs[i].classList.add("on"); });
     shown = next;
     if (next.length === matches.length) {
       count.textContent = matches.length + " of " + total + " items shown";
@@ -81,20 +87,18 @@
     limit = PAGE;
     show();
   }
+  function showUpTo(rowCount) {
+    limit = rowCount;
+    show();
+  }
   [severity, outcome, section].forEach(function (el) { el.addEventListener("change", apply); });
   search.addEventListener("input", apply);
   document.getElementById("f-next").addEventListener("click", function () {
-    limit += PAGE;
-    show();
+    showUpTo(limit + PAGE);
   });
-  document.getElementById("f-all").addEventListener("click", function () {
-    limit = total;
-    show();
-  });
-  window.addEventListener("beforeprint", function () {  // paper gets every matching row
-    limit = total;
-    show();
-  });
+  document.getElementById("f-all").addEventListener("click", function () { showUpTo(total); });
+  window.addEventListener("beforeprint", function () { showUpTo(total); });  // paper: all matches
   controls.hidden = false;
   show();
+  requestAnimationFrame(function () { setTimeout(index, 0); });
 }());
