@@ -264,16 +264,15 @@ def _test_location(spec: ItemSpec) -> dict[str, Any]:
 
 
 def _source_location(source: Any) -> dict[str, Any] | None:
-    """``manifests/app.yaml:12`` (an offline object's file and first line) as a location."""
-    match = _SOURCE.match(source) if isinstance(source, str) else None
-    if match is None:
+    """An offline object's file, ``manifests/app.yaml:12`` with the line it starts on."""
+    if not isinstance(source, str) or not source:
         return None
-    return {
-        "physicalLocation": {
-            "artifactLocation": _artifact(match["path"]),
-            "region": {"startLine": int(match["line"])},
-        }
-    }
+    match = _SOURCE.match(source)
+    path = match["path"] if match else source
+    location: dict[str, Any] = {"artifactLocation": _artifact(path)}
+    if match:
+        location["region"] = {"startLine": int(match["line"])}
+    return {"physicalLocation": location}
 
 
 def _artifact(path: str) -> dict[str, str]:

@@ -251,6 +251,16 @@ def test_screenshot(sample: Opened, tmp_path: Path) -> None:
         shutil.copyfile(shot, SCREENSHOT)
 
 
+def test_printing_prints_every_row_past_the_first_page(browser: Any, tmp_path: Path) -> None:
+    opened = open_report(browser, tmp_path, big_verdict(150))
+    try:
+        assert len(opened.visible_ids()) == html.PAGE_ROWS
+        assert opened.page.pdf()[:4] == b"%PDF"  # fires beforeprint, like the print dialog
+        assert len(opened.visible_ids()) == 150
+    finally:
+        opened.page.close()
+
+
 def test_without_javascript_every_row_shows(browser: Any, tmp_path: Path) -> None:
     path = tmp_path / "big.html"
     html.write(big_verdict(150), str(path))

@@ -16,7 +16,7 @@ import jsonschema
 import pytest
 import yaml
 
-from pytest_readiness.model import Outcome, Verdict
+from pytest_readiness.model import EvidenceRecord, Outcome, Verdict
 from pytest_readiness.reporters import sarif
 from tests.golden.verdicts import sample_verdict
 from tests.plugin.conftest import DIST
@@ -154,6 +154,50 @@ def test_item_results_point_at_the_file_declaring_the_item() -> None:
             }
         }
     ]
+
+
+def _with_objects(*details: dict[str, Any]) -> Verdict:
+    """The sample with DB-3's evidence naming objects."""
+    verdict = sample_verdict()
+    records = tuple(EvidenceRecord("x", False, True, d) for d in details)
+    items = tuple(replace(i, evidence=records) if i.spec.id == "DB-3" else i for i in verdict.items)
+    return replace(verdict, items=items)
+
+
+def test_object_locations_from_manifest_files_and_live_objects() -> None:
+    verdict = _with_objects(
+        {"object": "shop/Deployment/api", "container": "web", "source": "k8s/app.yaml:12"},
+        {"object": "shop/Deployment/db", "source": "/srv/app/k8s/db.yaml"},
+        {"object": "Node/worker-1"},  # live: no file
+        {"object": "shop/Deployment/old", "waiver": "unused"},  # an unused waiver: no finding
+    )
+    log = sarif.to_dict(verdict)
+    assert schema_errors(log) == []
+    found = [r for r in results(log) if r["ruleId"] == "DB-3"]
+    assert [r["locations"][0] for r in found] == [
+        {
+            "physicalLocation": {
+                "artifactLocation": {"uri": "k8s/app.yaml", "uriBaseId": "%SRCROOT%"},
+                "region": {"startLine": 12},
+            },
+            "logicalLocations": [
+                {"fullyQualifiedName": "shop/Deployment/api/container:web", "kind": "resource"}
+            ],
+        },
+        {
+            "physicalLocation": {"artifactLocation": {"uri": "file:///srv/app/k8s/db.yaml"}},
+            "logicalLocations": [{"fullyQualifiedName": "shop/Deployment/db", "kind": "resource"}],
+        },
+        {
+            "physicalLocation": {
+                "artifactLocation": {"uri": "checks/test_database.py", "uriBaseId": "%SRCROOT%"}
+            },
+            "logicalLocations": [{"fullyQualifiedName": "Node/worker-1", "kind": "resource"}],
+        },
+    ]
+    assert found[0]["message"]["text"] == (
+        "important DB-3 shop/Deployment/api/container:web: observed False, expected True"
+    )
 
 
 DEPLOYMENT: dict[str, Any] = {
