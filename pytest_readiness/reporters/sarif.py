@@ -19,7 +19,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator, Sequence
-from pathlib import PurePosixPath, PureWindowsPath
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -48,6 +48,7 @@ FINGERPRINT = "readinessFinding/v1"
 SRCROOT = "%SRCROOT%"
 LEVELS = {Severity.CRITICAL: "error", Severity.IMPORTANT: "warning", Severity.NICE_TO_HAVE: "note"}
 _SOURCE = re.compile(r"^(?P<path>.+?):(?P<line>[1-9][0-9]*)$")
+_DRIVE = re.compile(r"^[A-Za-z]:/")
 
 
 def write(verdict: Verdict, path: str, config: object = None) -> None:
@@ -56,7 +57,7 @@ def write(verdict: Verdict, path: str, config: object = None) -> None:
 
 def render(verdict: Verdict) -> str:
     """ASCII-only JSON (every other character escaped), so the file is safe to ``cat``."""
-    return json.dumps(to_dict(verdict), indent=1, ensure_ascii=True, allow_nan=False) + "\n"
+    return json.dumps(to_dict(verdict), ensure_ascii=True, allow_nan=False) + "\n"
 
 
 def to_dict(verdict: Verdict) -> dict[str, Any]:
@@ -127,17 +128,16 @@ def _rules(items: Sequence[ItemResult]) -> tuple[list[dict[str, Any]], dict[str,
 
 
 def _rule(spec: ItemSpec) -> dict[str, Any]:
-    title = _text(spec.title)
+    title, section = _text(spec.title), _text(spec.section)
     rule: dict[str, Any] = {
         "id": _text(spec.base_id),
         "name": _text(_function(spec.nodeid)),
         "shortDescription": {"text": title},
         "fullDescription": {
-            "text": f"{title} ({spec.severity.value}, section {_text(spec.section)}, "
-            f"weight {spec.weight:g})"
+            "text": f"{title} ({spec.severity.value}, section {section}, weight {spec.weight:g})"
         },
         "defaultConfiguration": {"level": LEVELS[spec.severity]},
-        "properties": {"tags": ["readiness", spec.severity.value], "section": _text(spec.section)},
+        "properties": {"tags": ["readiness", spec.severity.value], "section": section},
     }
     if spec.remediation:
         rule["help"] = {"text": _text(spec.remediation)}
@@ -278,10 +278,17 @@ def _source_location(source: Any) -> dict[str, Any] | None:
 def _artifact(path: str) -> dict[str, str]:
     """Relative paths are relative to the source root (what code scanning expects); absolute
     ones become ``file://`` URIs."""
-    if PureWindowsPath(path).drive or path.startswith("/"):
-        posix = PureWindowsPath(path).as_posix() if PureWindowsPath(path).drive else path
-        return {"uri": "file://" + quote(posix if posix.startswith("/") else "/" + posix)}
-    return {"uri": quote(PurePosixPath(path.replace("\\", "/")).as_posix()), "uriBaseId": SRCROOT}
+    return dict(_uri(path))
+
+
+@lru_cache(maxsize=1024)
+def _uri(path: str) -> tuple[tuple[str, str], ...]:
+    posix = path.replace("\\", "/")
+    if posix.startswith("/"):
+        return (("uri", "file://" + quote(posix)),)
+    if _DRIVE.match(posix):  # C:/...
+        return (("uri", "file:///" + quote(posix, safe="/:")),)
+    return (("uri", quote(posix)), ("uriBaseId", SRCROOT))
 
 
 def _waiver_suppression(item: ItemResult, waivers: Sequence[WaiverStatus]) -> dict[str, str]:
