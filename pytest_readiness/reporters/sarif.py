@@ -244,7 +244,8 @@ def _object_result(
     result = dict(base)
     result["message"] = {"text": shown(text, EVIDENCE_LIMIT)}
     result["locations"] = [location]
-    result["partialFingerprints"] = {FINGERPRINT: _fingerprint(spec.id, name)}
+    key = f"{name}\0{setting}" if setting else name  # two settings of one object: two findings
+    result["partialFingerprints"] = {FINGERPRINT: _fingerprint(spec.id, key)}
     if suppression is not None:
         result["suppressions"] = [suppression]
     return result

@@ -164,6 +164,15 @@ def _with_objects(*details: dict[str, Any]) -> Verdict:
     return replace(verdict, items=items)
 
 
+def test_two_settings_of_one_object_are_two_findings() -> None:
+    verdict = _with_objects(
+        {"object": "shop/Deployment/api", "setting": "replicas"},
+        {"object": "shop/Deployment/api", "setting": "strategy"},
+    )
+    found = [r for r in results(sarif.to_dict(verdict)) if r["ruleId"] == "DB-3"]
+    assert len({r["partialFingerprints"][sarif.FINGERPRINT] for r in found}) == 2
+
+
 def test_object_locations_from_manifest_files_and_live_objects() -> None:
     verdict = _with_objects(
         {"object": "shop/Deployment/api", "container": "web", "source": "k8s/app.yaml:12"},
@@ -195,6 +204,7 @@ def test_object_locations_from_manifest_files_and_live_objects() -> None:
             "logicalLocations": [{"fullyQualifiedName": "Node/worker-1", "kind": "resource"}],
         },
     ]
+    assert len({r["partialFingerprints"][sarif.FINGERPRINT] for r in found}) == 3
     assert found[0]["message"]["text"] == (
         "important DB-3 shop/Deployment/api/container:web: observed False, expected True"
     )
