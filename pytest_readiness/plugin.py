@@ -84,6 +84,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="write the checklist as Markdown, boxes ticked from evidence, to PATH",
     )
     group.addoption(
+        "--readiness-sarif",
+        metavar="PATH",
+        default=None,
+        help="write SARIF 2.1.0 (one result per unmet item or offending object) for code scanning to PATH",
+    )
+    group.addoption(
         "--readiness-baseline",
         metavar="PREV.json",
         default=None,
