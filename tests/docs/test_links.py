@@ -17,7 +17,6 @@ from tests.docs.commands import ROOT, pyproject
 
 PACKAGE = ROOT / "pytest_readiness"
 REPOSITORY_DOC = re.compile(r"\bdocs/[\w.-]+\.md\b")
-#: the generator of docs/checks.md is a developer tool that writes the repository file itself
 # Generators name the repository file they write; that is not a link for users.
 GENERATOR = {
     ("builtin.py", "print docs/checks.md to stdout"),
