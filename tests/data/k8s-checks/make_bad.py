@@ -88,8 +88,10 @@ CASES: dict[str, Callable[[list[Obj]], Any]] = {
     "K8S-REPLICAS": _no_replicas,
     "K8S-PDB": lambda o: _find(o, "PodDisruptionBudget")["spec"].update(maxUnavailable=0),
     "K8S-HPA": lambda o: _find(o, "HorizontalPodAutoscaler")["spec"].update(minReplicas=1),
+    "K8S-HPA-REPLICAS-CONFLICT": lambda o: _find(o, "Deployment")["spec"].update(replicas=3),
     "K8S-SPREAD": lambda o: _pod(o).pop("topologySpreadConstraints"),
     "K8S-IMAGE-TAG": lambda o: _init(o).update(image="registry.example.com/shop/api:latest"),
+    "K8S-IMAGE-PULL-POLICY": lambda o: _api(o).update(imagePullPolicy="Never"),
     "K8S-ROLLING-UPDATE": lambda o: _find(o, "Deployment")["spec"].update(
         strategy={"type": "Recreate"}
     ),
