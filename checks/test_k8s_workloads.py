@@ -394,36 +394,35 @@ def test_k8s_autoscalers_keep_min_replicas_and_have_targets(
 
 
 _LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
-#: field managers that write spec.replicas on the autoscaler's behalf (through /scale)
-_SCALERS = ("kube-controller-manager",)
+UNKNOWN = object()
 
 
 def declared_replicas(workload: Workload) -> Any:
-    """The replica count the workload's own configuration declares, or None.
+    """The replica count the workload's own configuration declares: None if it declares none,
+    ``UNKNOWN`` if a live object keeps no record of its configuration.
 
     A manifest declares it in spec.replicas. A live object always has spec.replicas (the API
-    server defaults it), so there the declaration is what kubectl apply recorded in its
-    last-applied annotation, or a field manager other than the autoscaler (a deploy tool)
-    owning spec.replicas; fields the server defaulted have no owner.
+    server defaults it), so there the declaration is read from kubectl apply's last-applied
+    annotation, or from a server-side apply field manager owning spec.replicas. Objects
+    written only by updates (e.g. Helm) record no configuration: every field they hold,
+    defaulted ones included, belongs to the writer.
     """
     meta = workload.obj.get("metadata") or {}
     applied = (meta.get("annotations") or {}).get(_LAST_APPLIED)
     if applied:
         try:
-            spec = (json.loads(applied).get("spec") or {}) if applied.startswith("{") else {}
-        except ValueError:
-            spec = {}
-        if "replicas" in spec:
-            return spec["replicas"]
+            spec = json.loads(applied).get("spec") or {}
+        except (ValueError, AttributeError):
+            return UNKNOWN
+        return spec.get("replicas")
     managed = meta.get("managedFields")
     if managed is None:
         return workload.spec.get("replicas")
-    for entry in managed:
-        if entry.get("subresource") == "scale" or entry.get("manager") in _SCALERS:
-            continue
+    appliers = [m for m in managed if m.get("operation") == "Apply"]
+    for entry in appliers:
         if "f:replicas" in ((entry.get("fieldsV1") or {}).get("f:spec") or {}):
             return workload.spec.get("replicas")
-    return None
+    return None if appliers else UNKNOWN
 
 
 @pytest.mark.important(
@@ -440,8 +439,10 @@ def test_k8s_autoscaled_workloads_leave_the_replica_count_to_the_autoscaler(
     A Deployment or StatefulSet that a HorizontalPodAutoscaler scales declares no
     spec.replicas of its own (every deploy would reset the count the HPA chose, scaling down
     under load), and exactly one HPA targets it (two HPAs overwrite each other). Live, the
-    declaration is read from kubectl's last-applied annotation and the object's field
-    managers; not applicable where no HPA targets a workload.
+    declaration is read from kubectl's last-applied annotation or server-side apply's field
+    managers; an object deployed otherwise (e.g. by Helm) keeps no such record, which the
+    evidence says (run the check on the rendered manifests). Not applicable where no HPA
+    targets a workload.
     """
     targeting: dict[tuple[str, str, str], list[str]] = {}
     for hpa in listed(k8s_api, "horizontalpodautoscalers"):
@@ -457,7 +458,14 @@ def test_k8s_autoscaled_workloads_leave_the_replica_count_to_the_autoscaler(
     findings = []
     for workload, hpas in scaled:
         declared = declared_replicas(workload)
-        if declared is not None:
+        if declared is UNKNOWN:
+            evidence(
+                f"{workload.ref}: declared replicas unknown",
+                observed="no last-applied or server-side apply record",
+                expected="check its manifests offline",
+                object=workload.ref,
+            )
+        elif declared is not None:
             expected = f"unset: HorizontalPodAutoscaler {hpas[0]} sets it"
             findings.append(Finding(workload, None, "spec.replicas", declared, expected))
         if len(hpas) > 1:

@@ -32,9 +32,14 @@ RUNTIME = [
     "K8S-STORAGECLASS",
     "K8S-PVC-BOUND",
     "K8S-CERTMANAGER-READY",
+    "K8S-VERSION-SUPPORTED",
+    "K8S-QUOTA-USAGE",
+    "K8S-INGRESS-CONTROLLER",
+    "K8S-HPA-HEADROOM",
 ]
 CRDS = ROOT / "tests" / "data" / "manifests" / "10-cert-manager-crds.yaml"
 NS = "rt"
+INGRESS_NS = "ingress-nginx"
 
 
 def _when(days: int) -> str:
@@ -82,6 +87,66 @@ def _objects() -> list[dict[str, Any]]:
                 "resources": {"requests": {"storage": "1Gi"}},
             },
         },
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": INGRESS_NS}},
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "IngressClass",
+            "metadata": {
+                "name": "nginx",
+                "annotations": {"ingressclass.kubernetes.io/is-default-class": "true"},
+            },
+            "spec": {"controller": "k8s.io/ingress-nginx"},
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {
+                "name": "controller-1",
+                "namespace": INGRESS_NS,
+                "labels": {"app.kubernetes.io/name": "ingress-nginx"},
+            },
+            "spec": {"containers": [{"name": "controller", "image": "registry.example.com/c:1"}]},
+        },
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "Ingress",
+            "metadata": {"name": "web", "namespace": NS},
+            "spec": {
+                "rules": [
+                    {
+                        "host": "web.example.com",
+                        "http": {
+                            "paths": [
+                                {
+                                    "path": "/",
+                                    "pathType": "Prefix",
+                                    "backend": {"service": {"name": "web", "port": {"number": 80}}},
+                                }
+                            ]
+                        },
+                    }
+                ]
+            },
+        },
+        {
+            "apiVersion": "autoscaling/v2",
+            "kind": "HorizontalPodAutoscaler",
+            "metadata": {"name": "web", "namespace": NS},
+            "spec": {
+                "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+                "minReplicas": 2,
+                "maxReplicas": 4,
+                "metrics": [
+                    {
+                        "type": "Resource",
+                        "resource": {
+                            "name": "cpu",
+                            "target": {"type": "Utilization", "averageUtilization": 70},
+                        },
+                    }
+                ],
+            },
+        },
         {
             "apiVersion": "cert-manager.io/v1",
             "kind": "Certificate",
@@ -93,6 +158,32 @@ def _objects() -> list[dict[str, Any]]:
             },
         },
     ]
+
+
+#: created after the pods: the quota admission rejects pods while its usage is not computed
+QUOTA = {
+    "apiVersion": "v1",
+    "kind": "ResourceQuota",
+    "metadata": {"name": "quota", "namespace": NS},
+    "spec": {"hard": {"services": "10", "configmaps": "4"}},
+}
+
+
+def _ready_pod_status(name: str, ready: bool, restarts: int = 0) -> dict[str, Any]:
+    return {
+        "phase": "Running",
+        "conditions": [{"type": "Ready", "status": "True" if ready else "False"}],
+        "containerStatuses": [
+            {
+                "name": name,
+                "ready": ready,
+                "restartCount": restarts,
+                "image": "x",
+                "imageID": "",
+                "state": {"running": {}},
+            }
+        ],
+    }
 
 
 def _set_state(api: RealApiServer, healthy: bool) -> None:
@@ -120,20 +211,28 @@ def _set_state(api: RealApiServer, healthy: bool) -> None:
     )
     api.put_status(
         f"/api/v1/namespaces/{NS}/pods/web-1",
+        _ready_pod_status("web", ready=True, restarts=0 if healthy else 9),
+    )
+    api.put_status(
+        f"/api/v1/namespaces/{INGRESS_NS}/pods/controller-1",
+        _ready_pod_status("controller", ready=healthy),
+    )
+    hard = QUOTA["spec"]["hard"]
+    used = {"services": "1", "configmaps": "1" if healthy else "4"}
+    api.put_status(f"/api/v1/namespaces/{NS}/resourcequotas/quota", {"hard": hard, "used": used})
+    scaling = [
+        {"type": "AbleToScale", "status": "True", "reason": "ReadyForNewScale"},
+        {"type": "ScalingActive", "status": "True", "reason": "ValidMetricFound"},
         {
-            "phase": "Running",
-            "conditions": [{"type": "Ready", "status": "True"}],
-            "containerStatuses": [
-                {
-                    "name": "web",
-                    "ready": True,
-                    "restartCount": 0 if healthy else 9,
-                    "image": "x",
-                    "imageID": "",
-                    "state": {"running": {}},
-                }
-            ],
+            "type": "ScalingLimited",
+            "status": "False" if healthy else "True",
+            "reason": "DesiredWithinRange" if healthy else "TooManyReplicas",
         },
+    ]
+    replicas = 2 if healthy else 4
+    api.put_status(
+        f"/apis/autoscaling/v2beta2/namespaces/{NS}/horizontalpodautoscalers/web",
+        {"currentReplicas": replicas, "desiredReplicas": replicas, "conditions": scaling},
     )
     api.put_status(
         f"/api/v1/namespaces/{NS}/persistentvolumeclaims/data",
@@ -158,13 +257,16 @@ def _set_state(api: RealApiServer, healthy: bool) -> None:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealApiServer]:
     with real_apiserver(tmp_path_factory.mktemp("k8s-live")) as api:
         api.apply(_objects(), "runtime")
+        api.apply([dict(QUOTA)], "quota")
         yield api
 
 
-def _run(api: RealApiServer, project: Path, min_version: str) -> dict[str, dict[str, Any]]:
+def _run(
+    api: RealApiServer, project: Path, thresholds: dict[str, Any]
+) -> dict[str, dict[str, Any]]:
     profile = {
         "checks": RUNTIME,
-        "thresholds": {"min_k8s_version": min_version},
+        "thresholds": thresholds,
         "kubernetes": [{"name": "live", "kubeconfig": str(api.kubeconfig), "namespaces": [NS]}],
     }
     (project / "readiness.yaml").write_text(yaml.safe_dump({"profiles": {"live": profile}}))
@@ -193,7 +295,9 @@ def _run(api: RealApiServer, project: Path, min_version: str) -> dict[str, dict[
 
 def test_runtime_checks_pass_on_a_healthy_cluster(server: RealApiServer, tmp_path: Path) -> None:
     _set_state(server, healthy=True)
-    items = _run(server, tmp_path, "1.20")
+    # 1.20 is long out of upstream support: the profile records a vendor's extended date
+    thresholds = {"min_k8s_version": "1.20", "k8s_end_of_support": {"1.20": "2099-12-31"}}
+    items = _run(server, tmp_path, thresholds)
     assert {k: v["outcome"] for k, v in items.items()} == dict.fromkeys(RUNTIME, "passed")
 
 
@@ -205,6 +309,10 @@ EXPECTED_BAD = {
     "K8S-STORAGECLASS": "default: none",
     "K8S-PVC-BOUND": f"{NS}/PersistentVolumeClaim/data",
     "K8S-CERTMANAGER-READY": f"{NS}/Certificate/web-tls",
+    "K8S-VERSION-SUPPORTED": "support ended or ends 2022-02-28 (upstream)",
+    "K8S-QUOTA-USAGE": f"{NS}/ResourceQuota/quota: status.used.configmaps=4 of 4 (100%)",
+    "K8S-INGRESS-CONTROLLER": "IngressClass/nginx: controller=0 Ready of 1 pods",
+    "K8S-HPA-HEADROOM": f"{NS}/HorizontalPodAutoscaler/web: currentReplicas=4",
 }
 
 
@@ -212,7 +320,7 @@ def test_runtime_checks_fail_on_an_unhealthy_cluster_naming_the_object(
     server: RealApiServer, tmp_path: Path
 ) -> None:
     _set_state(server, healthy=False)
-    items = _run(server, tmp_path, "1.21")
+    items = _run(server, tmp_path, {"min_k8s_version": "1.21"})
     assert {k: v["outcome"] for k, v in items.items()} == dict.fromkeys(RUNTIME, "failed")
     for check_id, named in EXPECTED_BAD.items():
         assert named in items[check_id]["message"], (check_id, items[check_id]["message"])
