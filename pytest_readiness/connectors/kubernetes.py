@@ -57,9 +57,7 @@ class LiveCluster(KubernetesCluster):
         prefix, entry = found
         group_version = prefix.split("/", 2)[2]
         kind = str(entry.get("kind") or resource.kind)
-        scopes = (
-            self.namespace_scope if entry.get("namespaced") and not every_namespace else None
-        )
+        scopes = self.namespace_scope if entry.get("namespaced") and not every_namespace else None
         items: list[Object] = []
         for namespace in scopes or (None,):
             path = (

@@ -161,11 +161,12 @@ def _objects() -> list[dict[str, Any]]:
 
 
 #: created after the pods: the quota admission rejects pods while its usage is not computed
-QUOTA = {
+QUOTA_HARD = {"services": "10", "configmaps": "4"}
+QUOTA: dict[str, Any] = {
     "apiVersion": "v1",
     "kind": "ResourceQuota",
     "metadata": {"name": "quota", "namespace": NS},
-    "spec": {"hard": {"services": "10", "configmaps": "4"}},
+    "spec": {"hard": QUOTA_HARD},
 }
 
 
@@ -217,7 +218,7 @@ def _set_state(api: RealApiServer, healthy: bool) -> None:
         f"/api/v1/namespaces/{INGRESS_NS}/pods/controller-1",
         _ready_pod_status("controller", ready=healthy),
     )
-    hard = QUOTA["spec"]["hard"]
+    hard = QUOTA_HARD
     used = {"services": "1", "configmaps": "1" if healthy else "4"}
     api.put_status(f"/api/v1/namespaces/{NS}/resourcequotas/quota", {"hard": hard, "used": used})
     scaling = [
