@@ -720,6 +720,40 @@ def test_k8s_long_running_workloads_set_a_priority_class(k8s_api: Any, evidence:
     )
 
 
+_REVISION = "deployment.kubernetes.io/revision"
+
+
+def _revision(obj: dict[str, Any]) -> int:
+    value = str(((obj.get("metadata") or {}).get("annotations") or {}).get(_REVISION) or "")
+    return int(value) if value.isdigit() else 0
+
+
+def _without_previous_revision(k8s_api: Any, items: list[Workload]) -> list[Finding]:
+    """Deployments past revision 1 that own no ReplicaSet of an earlier revision."""
+    earlier: dict[str, list[int]] = {}
+    for replica_set in listed(k8s_api, "replicasets"):
+        for owner in (replica_set.get("metadata") or {}).get("ownerReferences") or []:
+            if owner.get("kind") == "Deployment":
+                earlier.setdefault(str(owner.get("uid")), []).append(_revision(replica_set))
+    findings = []
+    for workload in items:
+        current = _revision(workload.obj)
+        if workload.kind != "Deployment" or current < 2:
+            continue
+        uid = str((workload.obj.get("metadata") or {}).get("uid"))
+        if not any(0 < r < current for r in earlier.get(uid, [])):
+            findings.append(
+                Finding(
+                    workload,
+                    None,
+                    "ReplicaSet of an earlier revision",
+                    f"none (at revision {current})",
+                    "one to roll back to",
+                )
+            )
+    return findings
+
+
 @pytest.mark.nice_to_have(
     id="K8S-ROLLBACK-REVISION",
     section=SECTION,
@@ -730,7 +764,9 @@ def test_k8s_workloads_keep_a_revision_to_roll_back_to(k8s_api: Any, evidence: A
     """Deployments and StatefulSets keep old revisions to roll back to.
 
     spec.revisionHistoryLimit (default 10) is at least 1: with 0 the old ReplicaSets or
-    ControllerRevisions are deleted and a bad release cannot be undone with a rollback.
+    ControllerRevisions are deleted and a bad release cannot be undone with a rollback. Live,
+    a Deployment past its first revision (annotation deployment.kubernetes.io/revision > 1)
+    also still owns a ReplicaSet of an earlier revision.
     """
     items = [w for w in workloads(k8s_api) if w.kind in SCALABLE]
     findings = [
@@ -739,6 +775,8 @@ def test_k8s_workloads_keep_a_revision_to_roll_back_to(k8s_api: Any, evidence: A
         if w.spec.get("revisionHistoryLimit") is not None
         and int(w.spec["revisionHistoryLimit"]) < 1
     ]
+    if k8s_api.is_live:
+        findings += _without_previous_revision(k8s_api, items)
     offenders = record(
         evidence,
         k8s_api,

@@ -36,6 +36,7 @@ RUNTIME = [
     "K8S-QUOTA-USAGE",
     "K8S-INGRESS-CONTROLLER",
     "K8S-HPA-HEADROOM",
+    "K8S-ROLLBACK-REVISION",  # its live part: an earlier ReplicaSet to roll back to
 ]
 CRDS = ROOT / "tests" / "data" / "manifests" / "10-cert-manager-crds.yaml"
 NS = "rt"
@@ -187,8 +188,51 @@ def _ready_pod_status(name: str, ready: bool, restarts: int = 0) -> dict[str, An
     }
 
 
+def _set_revisions(api: RealApiServer, healthy: bool) -> None:
+    """Deployment web at revision 2; its revision-1 ReplicaSet kept (healthy) or deleted."""
+    path = f"/apis/apps/v1/namespaces/{NS}/deployments/web"
+    api.update(
+        path,
+        lambda o: (
+            o["metadata"]
+            .setdefault("annotations", {})
+            .update({"deployment.kubernetes.io/revision": "2"})
+        ),
+    )
+    replica_sets = f"/apis/apps/v1/namespaces/{NS}/replicasets"
+    if not healthy:
+        api.delete(f"{replica_sets}/web-1")
+        return
+    if api.session.get(f"{api.url}{replica_sets}/web-1", timeout=30).status_code == 200:
+        return
+    uid = api.session.get(f"{api.url}{path}", timeout=30).json()["metadata"]["uid"]
+    labels = {"app": "web"}
+    owner = {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web", "uid": uid}
+    replica_set = {
+        "apiVersion": "apps/v1",
+        "kind": "ReplicaSet",
+        "metadata": {
+            "name": "web-1",
+            "namespace": NS,
+            "annotations": {"deployment.kubernetes.io/revision": "1"},
+            "ownerReferences": [owner],
+        },
+        "spec": {
+            "replicas": 0,
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {"containers": [{"name": "web", "image": "registry.example.com/web:0.9"}]},
+            },
+        },
+    }
+    created = api.session.post(f"{api.url}{replica_sets}", json=replica_set, timeout=30)
+    assert created.status_code == 201, created.text
+
+
 def _set_state(api: RealApiServer, healthy: bool) -> None:
     """Write the status the cluster's components would report: all healthy, or one problem each."""
+    _set_revisions(api, healthy)
     pressure = "False" if healthy else "True"
     api.put_status(
         "/api/v1/nodes/node-a",
@@ -200,10 +244,13 @@ def _set_state(api: RealApiServer, healthy: bool) -> None:
         },
     )
     ready = 2 if healthy else 1
+    # a Deployment's generation also moves with its annotations (the revision set above)
+    deployment = f"{api.url}/apis/apps/v1/namespaces/{NS}/deployments/web"
+    generation = api.session.get(deployment, timeout=30).json()["metadata"]["generation"]
     api.put_status(
         f"/apis/apps/v1/namespaces/{NS}/deployments/web",
         {
-            "observedGeneration": 1,
+            "observedGeneration": generation,
             "replicas": 2,
             "updatedReplicas": 2,
             "readyReplicas": ready,
@@ -299,7 +346,9 @@ def test_runtime_checks_pass_on_a_healthy_cluster(server: RealApiServer, tmp_pat
     # 1.20 is long out of upstream support: the profile records a vendor's extended date
     thresholds = {"min_k8s_version": "1.20", "k8s_end_of_support": {"1.20": "2099-12-31"}}
     items = _run(server, tmp_path, thresholds)
-    assert {k: v["outcome"] for k, v in items.items()} == dict.fromkeys(RUNTIME, "passed")
+    assert {k: v["outcome"] for k, v in items.items()} == dict.fromkeys(RUNTIME, "passed"), {
+        k: v["message"] for k, v in items.items() if v["outcome"] != "passed"
+    }
 
 
 EXPECTED_BAD = {
@@ -314,6 +363,7 @@ EXPECTED_BAD = {
     "K8S-QUOTA-USAGE": f"{NS}/ResourceQuota/quota: status.used.configmaps=4 of 4 (100%)",
     "K8S-INGRESS-CONTROLLER": "IngressClass/nginx: controller=0 Ready of 1 pods",
     "K8S-HPA-HEADROOM": f"{NS}/HorizontalPodAutoscaler/web: currentReplicas=4",
+    "K8S-ROLLBACK-REVISION": f"{NS}/Deployment/web: ReplicaSet of an earlier revision=none",
 }
 
 
