@@ -50,6 +50,15 @@ def listed(cluster: KubernetesCluster, plural: str) -> list[Object]:
     return result
 
 
+def pods_everywhere(cluster: KubernetesCluster) -> list[Object]:
+    """Pods of every namespace, beyond the target's scope (e.g. controllers), listed once."""
+    cached = _cache.setdefault(cluster, {})
+    if "pods everywhere" not in cached:
+        cached["pods everywhere"] = cluster.objects(RESOURCES["pods"], every_namespace=True)
+    result: list[Object] = cached["pods everywhere"]
+    return result
+
+
 @dataclass(frozen=True)
 class Workload:
     """An object that runs pods, with its pod template resolved."""

@@ -14,9 +14,18 @@ from typing import Any
 
 import pytest
 
-from pytest_readiness.connectors.kubernetes import RESOURCES
-
-from ._k8s import Finding, listed, message, pod_ready, quantity, record, selects, subject, workloads
+from ._k8s import (
+    Finding,
+    listed,
+    message,
+    pod_ready,
+    pods_everywhere,
+    quantity,
+    record,
+    selects,
+    subject,
+    workloads,
+)
 
 DOMAIN = "kubernetes"
 TARGET_KIND = "kubernetes"
@@ -27,7 +36,7 @@ THRESHOLDS = {
     "K8S-INGRESS-CONTROLLER": {"ingress_controller_labels": {}},
     "K8S-PODS-READY": {"max_restarts": 5},
     "K8S-PSA-LABELS": {"psa_level": "restricted"},
-    "K8S-CERTMANAGER-READY": {"cert_min_days": 14},
+    "K8S-CERTMANAGER-READY": {"cert_min_days": 14, "require_cert_manager": False},
     "K8S-MANIFESTS-VALID": {"k8s_schema_version": "1.30.0"},
 }
 SECTION = "Kubernetes cluster"
@@ -470,6 +479,17 @@ def test_k8s_cluster_has_a_default_storage_class(k8s_api: Any, evidence: Any) ->
     )
 
 
+def _controller_pods(k8s_api: Any, labels: dict[str, str]) -> str | None:
+    """None when a pod with ``labels`` is Ready in any namespace, else what was found."""
+    matching = [
+        p
+        for p in pods_everywhere(k8s_api)
+        if selects({"matchLabels": labels}, (p.get("metadata") or {}).get("labels") or {})
+    ]
+    ready = sum(1 for p in matching if pod_ready(p))
+    return None if ready else f"{ready} Ready of {len(matching)} pods labelled {labels}"
+
+
 #: Pod labels of well-known ingress controllers, by the IngressClass's spec.controller.
 CONTROLLER_LABELS = {
     "k8s.io/ingress-nginx": {"app.kubernetes.io/name": "ingress-nginx"},
@@ -541,26 +561,23 @@ def test_k8s_an_ingress_controller_serves_the_ingresses(
                     "an existing IngressClass",
                 )
             )
-    pods = k8s_api.objects(RESOURCES["pods"], every_namespace=True) if classes else []
     for name in sorted(used if ingresses else classes):
         controller = str((classes[name].get("spec") or {}).get("controller"))
         wanted = labels_of.get(controller)
-        if not wanted:
-            observed = f"controller {controller}: pod labels unknown"
-            expected = "its pod labels in thresholds.ingress_controller_labels"
-        else:
-            matching = [
-                p
-                for p in pods
-                if selects({"matchLabels": wanted}, (p.get("metadata") or {}).get("labels") or {})
-            ]
-            ready = sum(1 for p in matching if pod_ready(p))
-            if ready:
-                continue
-            observed = f"{ready} Ready of {len(matching)} pods labelled {wanted}"
-            expected = ">= 1 Ready controller pod"
+        problem = (
+            _controller_pods(k8s_api, wanted)
+            if wanted
+            else f"controller {controller}: pod labels unknown"
+        )
+        if problem is None:
+            continue
+        expected = (
+            ">= 1 Ready controller pod"
+            if wanted
+            else "its pod labels in thresholds.ingress_controller_labels"
+        )
         findings.append(
-            Finding(subject(k8s_api, classes[name]), None, "controller", observed, expected)
+            Finding(subject(k8s_api, classes[name]), None, "controller", problem, expected)
         )
     checked = len(ingresses) + len(used if ingresses else classes)
     offenders = record(
@@ -634,6 +651,25 @@ def test_k8s_volume_claims_are_bound(k8s_api: Any, evidence: Any) -> None:
     assert not offenders, message(offenders, "claims are not bound", "Bind the claims.")
 
 
+CERT_MANAGER_LABELS = {
+    "app.kubernetes.io/name": "cert-manager",
+    "app.kubernetes.io/component": "controller",
+}
+
+
+def _cert_manager_missing(k8s_api: Any) -> list[Finding]:
+    """A finding when cert-manager is not installed or its controller is not running."""
+    who = subject(k8s_api, {"kind": "Deployment", "metadata": {"name": "cert-manager"}})
+    if not k8s_api.serves("cert-manager.io", "v1", "certificates"):
+        return [
+            Finding(who, None, "certificates.cert-manager.io", "not served", "cert-manager CRDs")
+        ]
+    observed = _controller_pods(k8s_api, CERT_MANAGER_LABELS)
+    if observed is None:
+        return []
+    return [Finding(who, None, "controller", observed, ">= 1 Ready cert-manager controller pod")]
+
+
 @pytest.mark.important(
     id="K8S-CERTMANAGER-READY",
     section=SECTION,
@@ -646,15 +682,23 @@ def test_k8s_certificates_are_ready_and_not_expiring(
     """cert-manager Certificates are Ready and not about to expire.
 
     Every cert-manager Certificate in scope has condition Ready=True and a notAfter more than
-    ``cert_min_days`` days away. Not applicable where no Certificate exists.
+    ``cert_min_days`` days away. With ``require_cert_manager: true`` cert-manager itself must
+    be present: its Certificate API served and a Ready controller pod (labelled
+    app.kubernetes.io/name=cert-manager, component controller) in any namespace. Not
+    applicable where no Certificate exists and cert-manager is not required.
     """
     _live_only(k8s_api)
     days = int(
         readiness.threshold("cert_min_days", THRESHOLDS["K8S-CERTMANAGER-READY"]["cert_min_days"])
     )
+    required = bool(
+        readiness.threshold(
+            "require_cert_manager", THRESHOLDS["K8S-CERTMANAGER-READY"]["require_cert_manager"]
+        )
+    )
     certificates = k8s_api.custom_objects("cert-manager.io", "v1", "certificates")
     horizon = datetime.now(timezone.utc) + timedelta(days=days)
-    findings = []
+    findings = _cert_manager_missing(k8s_api) if required else []
     for cert in certificates:
         status = cert.get("status") or {}
         ready = any(
@@ -680,7 +724,7 @@ def test_k8s_certificates_are_ready_and_not_expiring(
         k8s_api,
         "K8S-CERTMANAGER-READY",
         findings,
-        len(certificates),
+        len(certificates) + int(required),
         "cert-manager Certificates",
     )
     assert not offenders, message(

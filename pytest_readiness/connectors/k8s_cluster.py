@@ -157,6 +157,15 @@ class KubernetesCluster(ABC):
         """
         return self.objects(Resource(group, (version,), plural))
 
+    def serves(self, group: str, version: str, plural: str) -> bool:
+        """Whether the API serves a resource (e.g. a custom resource whose CRD is installed).
+
+        Offline: the manifests define its CustomResourceDefinition or hold objects of it.
+        """
+        crds = self.objects(Resource("apiextensions.k8s.io", ("v1",), "customresourcedefinitions"))
+        names = {(c.get("metadata") or {}).get("name") for c in crds}
+        return f"{plural}.{group}" in names or bool(self.custom_objects(group, version, plural))
+
 
 def order(obj: Object) -> tuple[str, str]:
     """Sort key of objects: namespace, then name (the API server's own listing order)."""

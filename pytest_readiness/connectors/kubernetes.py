@@ -76,6 +76,9 @@ class LiveCluster(KubernetesCluster):
                     break
         return sorted(items, key=order)
 
+    def serves(self, group: str, version: str, plural: str) -> bool:
+        return self._resolve(Resource(group, (version,), plural)) is not None
+
     def close(self) -> None:
         self.client.close()
 

@@ -89,6 +89,20 @@ def _objects() -> list[dict[str, Any]]:
             },
         },
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": INGRESS_NS}},
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "cert-manager"}},
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {
+                "name": "cert-manager-1",
+                "namespace": "cert-manager",
+                "labels": {
+                    "app.kubernetes.io/name": "cert-manager",
+                    "app.kubernetes.io/component": "controller",
+                },
+            },
+            "spec": {"containers": [{"name": "controller", "image": "registry.example.com/cm:1"}]},
+        },
         {
             "apiVersion": "networking.k8s.io/v1",
             "kind": "IngressClass",
@@ -261,10 +275,11 @@ def _set_state(api: RealApiServer, healthy: bool) -> None:
         f"/api/v1/namespaces/{NS}/pods/web-1",
         _ready_pod_status("web", ready=True, restarts=0 if healthy else 9),
     )
-    api.put_status(
-        f"/api/v1/namespaces/{INGRESS_NS}/pods/controller-1",
-        _ready_pod_status("controller", ready=healthy),
-    )
+    for namespace, pod in ((INGRESS_NS, "controller-1"), ("cert-manager", "cert-manager-1")):
+        api.put_status(
+            f"/api/v1/namespaces/{namespace}/pods/{pod}",
+            _ready_pod_status("controller", ready=healthy),
+        )
     hard = QUOTA_HARD
     used = {"services": "1", "configmaps": "1" if healthy else "4"}
     api.put_status(f"/api/v1/namespaces/{NS}/resourcequotas/quota", {"hard": hard, "used": used})
@@ -344,7 +359,11 @@ def _run(
 def test_runtime_checks_pass_on_a_healthy_cluster(server: RealApiServer, tmp_path: Path) -> None:
     _set_state(server, healthy=True)
     # 1.20 is long out of upstream support: the profile records a vendor's extended date
-    thresholds = {"min_k8s_version": "1.20", "k8s_end_of_support": {"1.20": "2099-12-31"}}
+    thresholds = {
+        "min_k8s_version": "1.20",
+        "k8s_end_of_support": {"1.20": "2099-12-31"},
+        "require_cert_manager": True,
+    }
     items = _run(server, tmp_path, thresholds)
     assert {k: v["outcome"] for k, v in items.items()} == dict.fromkeys(RUNTIME, "passed"), {
         k: v["message"] for k, v in items.items() if v["outcome"] != "passed"
@@ -371,7 +390,9 @@ def test_runtime_checks_fail_on_an_unhealthy_cluster_naming_the_object(
     server: RealApiServer, tmp_path: Path
 ) -> None:
     _set_state(server, healthy=False)
-    items = _run(server, tmp_path, {"min_k8s_version": "1.21"})
+    items = _run(server, tmp_path, {"min_k8s_version": "1.21", "require_cert_manager": True})
     assert {k: v["outcome"] for k, v in items.items()} == dict.fromkeys(RUNTIME, "failed")
     for check_id, named in EXPECTED_BAD.items():
         assert named in items[check_id]["message"], (check_id, items[check_id]["message"])
+    cert_manager = "Deployment/cert-manager: controller=0 Ready of 1 pods"
+    assert cert_manager in items["K8S-CERTMANAGER-READY"]["message"]
