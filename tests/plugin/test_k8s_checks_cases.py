@@ -61,7 +61,7 @@ def failed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[str]]:
         check=False,
     )
     assert out.exists(), done.stdout[-3000:] + done.stderr[-3000:]
-    result: dict[str, set[str]] = {t["name"]: set() for t in targets}
+    result: dict[str, set[str]] = {str(t["name"]): set() for t in targets}
     items: list[dict[str, Any]] = json.loads(out.read_text())["items"]
     for item in items:
         check_id, _, target = item["id"].rstrip("]").partition("[")
