@@ -325,13 +325,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealApiServer]:
 
 
 def _run(
-    api: RealApiServer, project: Path, thresholds: dict[str, Any]
+    api: RealApiServer,
+    project: Path,
+    thresholds: dict[str, Any],
+    checks: list[str] = RUNTIME,
+    namespace: str = NS,
 ) -> dict[str, dict[str, Any]]:
-    profile = {
-        "checks": RUNTIME,
-        "thresholds": thresholds,
-        "kubernetes": [{"name": "live", "kubeconfig": str(api.kubeconfig), "namespaces": [NS]}],
-    }
+    target = {"name": "live", "kubeconfig": str(api.kubeconfig), "namespaces": [namespace]}
+    profile = {"checks": checks, "thresholds": thresholds, "kubernetes": [target]}
     (project / "readiness.yaml").write_text(yaml.safe_dump({"profiles": {"live": profile}}))
     out = project / "result.json"
     done = subprocess.run(
@@ -396,3 +397,75 @@ def test_runtime_checks_fail_on_an_unhealthy_cluster_naming_the_object(
         assert named in items[check_id]["message"], (check_id, items[check_id]["message"])
     cert_manager = "Deployment/cert-manager: controller=0 Ready of 1 pods"
     assert cert_manager in items["K8S-CERTMANAGER-READY"]["message"]
+
+
+SSA = "ssa"
+
+
+def _deployment(name: str, replicas: int | None) -> dict[str, Any]:
+    labels = {"app": name}
+    spec: dict[str, Any] = {
+        "selector": {"matchLabels": labels},
+        "template": {
+            "metadata": {"labels": labels},
+            "spec": {"containers": [{"name": name, "image": "registry.example.com/a:1"}]},
+        },
+    }
+    if replicas is not None:
+        spec["replicas"] = replicas
+    meta = {"name": name, "namespace": SSA}
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta, "spec": spec}
+
+
+def _hpa(name: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "autoscaling/v2beta2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": name, "namespace": SSA},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
+            "minReplicas": 2,
+            "maxReplicas": 4,
+        },
+    }
+
+
+def test_a_replica_count_fight_is_read_from_server_side_apply_records(
+    server: RealApiServer, tmp_path: Path
+) -> None:
+    """Server-side apply records what the configuration declared: spec.replicas set by it
+    fights the HPA, one the server defaulted does not; an object only ever written by plain
+    updates (as Helm writes) has no such record, which the evidence says."""
+    applied = [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": SSA}},
+        _deployment("fixed", 3),
+        _deployment("free", None),
+        *(_hpa(n) for n in ("fixed", "free", "updated")),
+    ]
+    path = tmp_path / "ssa.yaml"
+    path.write_text(yaml.safe_dump_all(applied))
+    kubectl = ["kubectl", f"--kubeconfig={server.kubeconfig}", "--request-timeout=60s"]
+    done = subprocess.run(
+        [*kubectl, "apply", "--server-side", "-f", str(path)],
+        env=server.env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    created = server.session.post(
+        f"{server.url}/apis/apps/v1/namespaces/{SSA}/deployments",
+        json=_deployment("updated", None),
+        timeout=30,
+    )
+    assert created.status_code == 201, created.text
+    project = tmp_path / "run"
+    project.mkdir()
+    items = _run(server, project, {}, checks=["K8S-HPA-REPLICAS-CONFLICT"], namespace=SSA)
+    item = items["K8S-HPA-REPLICAS-CONFLICT"]
+    assert item["outcome"] == "failed"
+    assert f"{SSA}/Deployment/fixed: spec.replicas=3" in item["message"]
+    assert f"{SSA}/Deployment/free" not in item["message"]
+    unknown = [r for r in item["evidence"] if r["label"].endswith("declared replicas unknown")]
+    assert [r["details"]["object"] for r in unknown] == [f"{SSA}/Deployment/updated"]
