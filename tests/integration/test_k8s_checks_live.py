@@ -20,7 +20,10 @@ from typing import Any
 import pytest
 import yaml
 
+from pytest_readiness.connectors.kubernetes import RESOURCES, connect
+from pytest_readiness.redaction import Redactor
 from tests.support.k8s_real import ROOT, RealApiServer, real_apiserver
+from tests.support.targets import load_target
 
 pytestmark = [pytest.mark.k8s_real, pytest.mark.integration]
 
@@ -469,3 +472,24 @@ def test_a_replica_count_fight_is_read_from_server_side_apply_records(
     assert f"{SSA}/Deployment/free" not in item["message"]
     unknown = [r for r in item["evidence"] if r["label"].endswith("declared replicas unknown")]
     assert [r["details"]["object"] for r in unknown] == [f"{SSA}/Deployment/updated"]
+
+
+def test_the_facade_lifts_the_namespace_scope_and_tells_served_apis(
+    server: RealApiServer,
+) -> None:
+    """What the controller checks rely on: pods of every namespace on request, and whether
+    an API (cert-manager's CRD) is served."""
+    target = load_target(
+        "kubernetes", "facade", timeout=10, kubeconfig=str(server.kubeconfig), namespaces=[NS]
+    )
+    cluster = connect(target, Redactor())
+    try:
+        scoped = {p["metadata"]["namespace"] for p in cluster.objects(RESOURCES["pods"])}
+        every = cluster.objects(RESOURCES["pods"], every_namespace=True)
+        assert scoped == {NS}
+        assert {INGRESS_NS, "cert-manager", NS} <= {p["metadata"]["namespace"] for p in every}
+        assert cluster.serves("cert-manager.io", "v1", "certificates")
+        assert not cluster.serves("cert-manager.io", "v1", "widgets")
+        assert not cluster.serves("example.invalid", "v1", "certificates")
+    finally:
+        cluster.close()
