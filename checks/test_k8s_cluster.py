@@ -1,7 +1,11 @@
-"""Kubernetes cluster: version, nodes, rollout state, namespaces, storage, certificates, RBAC.
+"""Kubernetes cluster: version, nodes, rollout state, namespaces, quotas, storage, ingress,
+autoscaling, certificates, RBAC.
 
-Checks of runtime state (nodes, pods, rollouts, PVCs, certificates, the server version) need a
-live API server: against rendered manifests they are skipped as not applicable and say so.
+Checks of runtime state (nodes, pods, rollouts, PVCs, quota usage, autoscaler status, ingress
+controllers, certificates, the server version and its support) need a live API server: against
+rendered manifests they are skipped as not applicable and say so. Controllers (ingress,
+cert-manager) are looked for in every namespace, beyond the target's ``namespaces``, so those
+checks need the right to list pods cluster-wide.
 Namespace guards and RBAC are read from manifests as well; an offline run also validates every
 manifest against the Kubernetes schemas.
 """
