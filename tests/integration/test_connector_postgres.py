@@ -77,7 +77,7 @@ def test_facade_returns_server_facts() -> None:
         assert shared_pg.execute("SELECT %s::int + 1", (41,)).fetchone() == (42,)
         assert shared_pg.scalar("SELECT current_database()") == "test"
         assert shared_pg.scalar("SELECT 1 WHERE false") is None
-        assert isinstance(shared_pg.client, psycopg.Connection)
+        assert not hasattr(shared_pg, "client")  # no raw driver connection to write through
 
 
 def test_session_is_read_only() -> None:

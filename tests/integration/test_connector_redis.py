@@ -9,6 +9,7 @@ Stand-ins: a listening socket that never answers (a hung server) and a closed po
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -76,7 +77,7 @@ def test_facade_returns_server_facts() -> None:
             "maxmemory-policy": shared_redis.config_get("maxmemory*")["maxmemory-policy"]  # type: ignore[index]
         }
         assert shared_redis.config_unavailable() is None
-        assert isinstance(shared_redis.client, redis.Redis)
+        assert not hasattr(shared_redis, "client")  # no raw driver to write through
 
 
 def test_persistence_shows_aof_on_the_private_server(aof_server: RedisServer) -> None:
@@ -155,7 +156,9 @@ def test_silent_server_times_out() -> None:
             connect(target(f"redis://:{WRONG_PASSWORD}@127.0.0.1:{port}/0", timeout=1), Redactor())
         elapsed = time.monotonic() - started
     assert elapsed < 1 + 1
-    assert str(info.value) == "Cannot connect to redis target 'cache': timed out (timeout 1s)"
+    assert re.fullmatch(
+        r"Cannot connect to redis target 'cache': timed out after 1\.\ds \(timeout 1s\)", str(info.value)
+    )
     assert_secret_free(info.value, WRONG_PASSWORD)
 
 
