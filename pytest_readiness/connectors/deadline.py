@@ -157,7 +157,7 @@ class Operations:
         self.stuck: TimedOut | None = None
 
     @contextmanager
-    def bounded(self, action: str = "query") -> Iterator[Deadline]:
+    def bounded(self, action: str = "query", *, seconds: float | None = None) -> Iterator[Deadline]:
         """Run the block within the target's timeout; raise TimedOut, with the time the operation
         took, when it ran out or the driver's own timeout fired first."""
         if self._current is not None:
@@ -165,7 +165,7 @@ class Operations:
             return
         if self.stuck is not None:
             raise self._stuck_again(action)
-        deadline = Deadline(self.target.timeout, self._abort)
+        deadline = Deadline(self.target.timeout if seconds is None else seconds, self._abort)
         self._current = deadline
         _WATCHDOG.watch(deadline)
         try:
