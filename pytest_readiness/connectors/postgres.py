@@ -78,7 +78,8 @@ def connect(target: Target, redactor: Redactor) -> PostgresConnection:
     conninfo = make_conninfo(_read_only_conninfo(dsn, target.timeout), **password)
 
     def open_session() -> psycopg.Connection[tuple[Any, ...]]:
-        client = psycopg.Connection.connect(conninfo, autocommit=True)
+        # No server-side prepared statements: a pooler in transaction mode does not keep them.
+        client = psycopg.Connection.connect(conninfo, autocommit=True, prepare_threshold=None)
         # SET, not a startup option: pg_settings.reset_val then still shows the value the
         # role gets from the server, which the timeout checks read (configured_setting).
         try:
@@ -177,8 +178,8 @@ class Rows:
 class PostgresConnection:
     """A read-only PostgreSQL session. The driver connection is not exposed.
 
-    Read-only by construction: every statement runs alone (extended protocol: one statement, no
-    ``;``-chains) in its own ``BEGIN READ ONLY`` transaction that is rolled back afterwards, so
+    Read-only by construction: every statement runs alone (pipeline mode, extended protocol: one
+    statement, no ``;``-chains) in its own ``BEGIN READ ONLY`` transaction that is rolled back afterwards, so
     neither ``SET default_transaction_read_only = off`` nor ``BEGIN READ WRITE`` nor a ``SET``
     of any kind outlives the statement; ``COPY`` is refused before it is sent. Every method
     finishes within the target's timeout, end to end, or raises TimedOut.
@@ -366,17 +367,18 @@ class PostgresConnection:
     def probe(self, dsn: str) -> tuple[bool, str]:
         """Connect to another endpoint (a pooler in front of this server) and run ``SELECT 1``
         within the target's timeout, end to end: ``(True, "")`` or ``(False, cause)``, cause
-        redacted. The probe's session is read-only too."""
+        redacted. No startup ``options`` (poolers refuse them); it runs nothing but ``SELECT 1``."""
         import psycopg
+        from psycopg.conninfo import make_conninfo
 
         redactor = Redactor()
         redactor.add_from_url(dsn)
         timeout = self.target.timeout
 
         def select_one() -> None:
-            conninfo = _read_only_conninfo(dsn, timeout)
+            conninfo = make_conninfo(dsn, connect_timeout=max(2, math.ceil(timeout)))
             with psycopg.Connection.connect(conninfo, autocommit=True) as conn:
-                conn.execute("SELECT 1", prepare=True).fetchone()
+                conn.execute("SELECT 1").fetchone()
 
         try:
             call_within(timeout, select_one, _ignore, f"readiness-pg-probe-{self.target.name}")
@@ -418,21 +420,24 @@ class PostgresConnection:
         from psycopg.rows import dict_row, tuple_row
 
         client = self._client
-        client.execute("BEGIN READ ONLY")
+        factory: Any = dict_row if as_dicts else tuple_row
         try:
-            factory: Any = dict_row if as_dicts else tuple_row
-            with client.cursor(row_factory=factory) as cursor:
-                cursor.execute(sql, params, prepare=True)  # extended protocol: one statement
+            # Pipeline mode sends every statement with the extended protocol, which takes one
+            # statement: no "COMMIT; SET ...; INSERT ..." chain can leave the transaction.
+            with client.pipeline() as pipeline, client.cursor(row_factory=factory) as cursor:
+                client.execute("BEGIN READ ONLY")
+                cursor.execute(sql, params)
+                pipeline.sync()
                 columns = [c.name for c in cursor.description or ()]
                 rows = cursor.fetchall() if cursor.description is not None else []
-                status = cursor.statusmessage
+                result = Rows(rows, columns, cursor.statusmessage)
         except BaseException:
             if not client.closed:
                 with contextlib.suppress(psycopg.Error):
                     client.execute("ROLLBACK")
             raise
         client.execute("ROLLBACK")
-        return Rows(rows, columns, status)
+        return result
 
     def _abort(self) -> None:
         """At the deadline: shut the session's socket down so a blocked read returns."""
