@@ -21,6 +21,7 @@ import dataclasses
 import datetime
 import enum
 import math
+import socket
 import ssl
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
@@ -294,6 +295,8 @@ def _translate(
 
     if isinstance(exc, nats.errors.NoServersError) and seen:
         exc = seen[-1]  # the pool is exhausted; the last attempt's error is the cause
+    if isinstance(exc, socket.gaierror):
+        return fail(target, redactor, f"cannot resolve the host name ({exc.strerror or exc})")
     text = _text(exc)
     refused = nats.errors.AuthorizationError, nats.errors.InvalidUserCredentialsError
     if isinstance(exc, refused) or "authorization" in text or "authentication" in text:

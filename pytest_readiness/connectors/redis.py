@@ -49,7 +49,7 @@ READ_COMMANDS = frozenset({
     "latency|latest", "memory|stats", "module|list",
 })  # fmt: skip
 
-_ERRNO_TEXT = re.compile(r"^Error \d+ connecting to (?P<where>\S+?)\.? (?P<what>.+?)\.?$")
+_ERRNO_TEXT = re.compile(r"^Error -?\d+ connecting to (?P<where>\S+?)\.? (?P<what>.+?)\.?$")
 
 
 def connect(target: Target, redactor: Redactor) -> RedisConnection:

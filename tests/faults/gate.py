@@ -73,6 +73,7 @@ def run_gate(workdir: Path, *args: str, timeout: float = 120, **env: str) -> Gat
     )  # fmt: skip
     seconds = time.monotonic() - started
     output = proc.stdout + proc.stderr
+    print(f"[gate] exit {proc.returncode} in {seconds:.1f}s")  # shown by -rP: the docs' table
     return GateRun(proc.returncode, reports_of(workdir, proc.returncode, output), seconds, output)
 
 
