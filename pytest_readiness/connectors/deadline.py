@@ -13,6 +13,7 @@ system resolver's own timeout (``/etc/resolv.conf``).
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
 import socket
@@ -61,10 +62,8 @@ class Deadline:
             if self._done:
                 return
             self._done = self.expired = True
-        try:
+        with contextlib.suppress(Exception):  # best effort: the operation times out anyway
             self._abort()
-        except Exception:  # noqa: S110 - best effort; the operation is reported as timed out anyway
-            pass
 
     @property
     def done(self) -> bool:

@@ -441,9 +441,12 @@ class PostgresConnection:
 
     def _abort(self) -> None:
         """At the deadline: shut the session's socket down so a blocked read returns."""
-        with contextlib.suppress(Exception):  # already closed: nothing to abort
-            with socket.socket(fileno=os.dup(self._client.pgconn.socket)) as sock:
-                shutdown(sock)
+        # Already closed: nothing to abort.
+        with (
+            contextlib.suppress(Exception),
+            socket.socket(fileno=os.dup(self._client.pgconn.socket)) as sock,
+        ):
+            shutdown(sock)
 
 
 def _is_copy(sql: object) -> bool:

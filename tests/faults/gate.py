@@ -90,6 +90,7 @@ def reports_of(workdir: Path, status: int, output: str) -> dict[str, Any]:
     ET.parse(files["junit"])  # well-formed XML, or ParseError
     page = files["html"].read_text(encoding="utf-8")
     HTMLParser().feed(page)
-    assert page.lstrip().lower().startswith("<!doctype html") and decision in page
+    assert page.lstrip().lower().startswith("<!doctype html")
+    assert decision in page
     assert decision in files["md"].read_text(encoding="utf-8")
     return result

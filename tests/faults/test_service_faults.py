@@ -10,6 +10,7 @@ test resumes (SIGCONT) exactly those before stopping the server.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 from collections.abc import Callable, Iterator
@@ -110,15 +111,11 @@ def _faulted_run(tmp_path: Path, kind: str, fault: str) -> GateRun:
     with spec.start() as (entry, pid):
         try:
             workdir = project(tmp_path / "run", _profile(entry), checks)
-            return run_gate(
-                workdir, FAULT_PIDS=str(pid), FAULT_LOG=str(log), FAULT_SIGNAL=fault
-            )
+            return run_gate(workdir, FAULT_PIDS=str(pid), FAULT_LOG=str(log), FAULT_SIGNAL=fault)
         finally:
             for signalled in {int(line) for line in log.read_text().split()}:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.kill(signalled, signal.SIGCONT)  # a frozen server must stop cleanly
-                except ProcessLookupError:
-                    pass
 
 
 def _assert_no_go_after_the_fault(run: GateRun) -> None:

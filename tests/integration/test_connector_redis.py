@@ -17,7 +17,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-import redis
 
 from pytest_readiness.connectors.base import Target
 from pytest_readiness.connectors.redis import RedisConnection, connect
@@ -157,7 +156,8 @@ def test_silent_server_times_out() -> None:
         elapsed = time.monotonic() - started
     assert elapsed < 1 + 1
     assert re.fullmatch(
-        r"Cannot connect to redis target 'cache': timed out after 1\.\ds \(timeout 1s\)", str(info.value)
+        r"Cannot connect to redis target 'cache': timed out after 1\.\ds \(timeout 1s\)",
+        str(info.value),
     )
     assert_secret_free(info.value, WRONG_PASSWORD)
 
