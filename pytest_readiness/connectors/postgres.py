@@ -145,10 +145,20 @@ def _warn_if_superuser(connection: PostgresConnection, redactor: Redactor) -> No
         "checks a role without superuser (pg_monitor is enough for the built-in checks)"
     )
     # Shown, never raised: a project's ``filterwarnings = error`` must not turn a warning about
-    # the profile into an error of the check that happened to connect first.
+    # the profile into an error of the check that happened to connect first. An ``ignore``
+    # filter is respected.
     with warnings.catch_warnings():
-        warnings.simplefilter("default", PrivilegedRoleWarning)
-        warnings.warn(message, PrivilegedRoleWarning, stacklevel=4)
+        if _filter_action(message, PrivilegedRoleWarning) == "error":
+            warnings.simplefilter("default", PrivilegedRoleWarning)
+        warnings.warn(message, PrivilegedRoleWarning, stacklevel=3)
+
+
+def _filter_action(message: str, category: type[Warning]) -> str:
+    """The action of the first warnings filter that matches (module and line aside)."""
+    for action, text, kind, _module, _line in warnings.filters:
+        if issubclass(category, kind) and (text is None or text.match(message)):
+            return action
+    return "default"
 
 
 class Rows:
