@@ -226,7 +226,7 @@ _HTTP = Connector(
         Setting("health_path", _STRING, "Path GET at connect (default: the base URL)."),
         Setting(
             "allow_methods",
-            {"type": "array", "items": {"type": "string", "pattern": "^[A-Za-z]+$"}},
+            _STRINGS,
             "HTTP methods checks may send besides GET, HEAD and OPTIONS (e.g. [POST]); "
             "anything else is refused before it is sent.",
         ),

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 from pytest_readiness.connectors.base import Target, WriteRefused, describe_error, fail
 from pytest_readiness.connectors.deadline import Operations, SocketWatch, call_within
+from pytest_readiness.connectors.http_sockets import MAX_CONCURRENCY, bounded_session
 from pytest_readiness.errors import (
     AuthFailed,
     ConfigError,
@@ -37,10 +38,8 @@ if TYPE_CHECKING:
 
     from pytest_readiness.connectors.tls import TlsFacts
 
-__all__ = ["SAFE_METHODS", "HttpSession", "LatencyResult", "bounded_session", "connect"]
+__all__ = ["SAFE_METHODS", "HttpSession", "LatencyResult", "connect"]
 
-#: Upper bound of ``latency(concurrency=...)``; also the connection pool size per host.
-MAX_CONCURRENCY = 32
 
 #: Methods that do not change the server's state (RFC 9110 safe methods but TRACE).
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -275,52 +274,11 @@ def connect(target: Target, redactor: Redactor) -> HttpSession:
     return http
 
 
-def bounded_session() -> tuple[requests.Session, SocketWatch]:
-    """A ``requests.Session`` whose every socket the returned watch can shut down."""
-    import requests
-
-    watch = SocketWatch()
-    adapter = _tracked_adapter(watch)
-    session = requests.Session()
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session, watch
-
-
-def _tracked_adapter(watch: SocketWatch) -> Any:
-    """An HTTPAdapter whose urllib3 connections hand each socket they open to ``watch``."""
-    from requests.adapters import HTTPAdapter
-    from urllib3.connection import HTTPConnection, HTTPSConnection
-    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-
-    def tracked(base: type[HTTPConnection]) -> type[HTTPConnection]:
-        class Tracked(base):  # type: ignore[valid-type,misc]  # a class chosen at run time
-            def _new_conn(self) -> Any:
-                return watch.add(super()._new_conn())
-
-            def connect(self) -> None:
-                super().connect()
-                if self.sock is not None:
-                    watch.add(self.sock)  # the TLS socket that replaced the plain one
-
-        return Tracked
-
-    pools = {
-        "http": type("TrackedPool", (HTTPConnectionPool,), {"ConnectionCls": tracked(HTTPConnection)}),
-        "https": type("TrackedTlsPool", (HTTPSConnectionPool,), {"ConnectionCls": tracked(HTTPSConnection)}),
-    }  # fmt: skip
-
-    class TrackedAdapter(HTTPAdapter):
-        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-            super().init_poolmanager(*args, **kwargs)
-            self.poolmanager.pool_classes_by_scheme = pools
-
-    return TrackedAdapter(pool_maxsize=MAX_CONCURRENCY)
-
-
 def _allow_methods(target: Target) -> frozenset[str]:
     methods = target.settings.get("allow_methods") or []
-    if not isinstance(methods, list) or not all(isinstance(m, str) for m in methods):
+    if not isinstance(methods, list) or not all(
+        isinstance(m, str) and m.isalpha() for m in methods
+    ):
         raise ConfigError(str(target), "allow_methods", "expected a list of HTTP method names")
     return frozenset(m.upper() for m in methods)
 

@@ -172,7 +172,7 @@ class NatsConnection:
             )
         import requests
 
-        from pytest_readiness.connectors.http import bounded_session
+        from pytest_readiness.connectors.http_sockets import bounded_session
 
         if self._http is None or self._monitor_ops is None:
             self._http, watch = bounded_session()

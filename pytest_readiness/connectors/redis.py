@@ -134,7 +134,8 @@ class RedisConnection:
             raise ValueError("command() needs a command name")
         name = self._classified_name(args)
         flags = self._flags.get(name)
-        if name not in READ_COMMANDS and (flags is None or "readonly" not in flags):
+        listed = {name, f"{args[0]}|{args[1]}".lower() if len(args) > 1 else name} & READ_COMMANDS
+        if not listed and (flags is None or "readonly" not in flags):
             why = "unknown to the server" if flags is None else f"flags {', '.join(sorted(flags))}"
             raise WriteRefused(
                 f"Refused on {self.target}: {name.upper()} is not a read-only command ({why})"
@@ -149,12 +150,28 @@ class RedisConnection:
             names.insert(0, f"{names[0]}|{str(args[1]).lower()}")
         unknown = [n for n in names if n not in self._flags]
         if unknown:
-            reply = self._call(lambda: _command(self._client, "COMMAND", "INFO", *unknown))
-            for name in unknown:
-                info = reply.get(name) if isinstance(reply, dict) else None
-                flags = info.get("flags") if isinstance(info, dict) else None
+            reply = self._call(lambda: self._raw("COMMAND", "INFO", *unknown))
+            for name, info in zip(unknown, reply, strict=False):
+                # [name, arity, [flags...], ...], or nil for a command the server lacks
+                flags = info[2] if isinstance(info, list) and len(info) > 2 else None
                 self._flags[name] = frozenset(map(str, flags)) if flags is not None else None
         return next((n for n in names if self._flags.get(n) is not None), names[-1])
+
+    def _raw(self, *args: str) -> Any:
+        """The server's reply as it comes, without redis-py's parsing (which fails on nil
+        entries of COMMAND INFO)."""
+        pool = self._client.connection_pool
+        connection = pool.get_connection()
+        send: Callable[..., None] = connection.send_command  # untyped in redis-py
+        drop: Callable[[], None] = connection.disconnect
+        try:
+            send(*args)
+            return connection.read_response()
+        except BaseException:
+            drop()
+            raise
+        finally:
+            pool.release(connection)
 
     def info(self, section: str | None = None) -> dict[str, Any]:
         """INFO as a dict (numbers parsed); ``section`` e.g. ``"server"``, ``"replication"``."""

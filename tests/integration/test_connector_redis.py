@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from pytest_readiness.connectors.base import Target
+from pytest_readiness.connectors.base import Target, WriteRefused
 from pytest_readiness.connectors.redis import RedisConnection, connect
 from pytest_readiness.errors import AuthFailed, ConfigError, TimedOut, Unreachable
 from pytest_readiness.redaction import Redactor
@@ -59,6 +59,34 @@ def shared_connection() -> Iterator[RedisConnection]:
         yield conn
     finally:
         conn.close()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("SET", "readiness:probe", "1"),
+        ("DEL", "readiness:probe"),
+        ("CONFIG", "SET", "maxmemory", "1"),
+        ("FLUSHALL",),
+        ("MULTI",),
+        ("EVAL", "return redis.call('SET', 'readiness:probe', '1')", "0"),
+        ("NO-SUCH-COMMAND",),
+    ],
+)
+def test_commands_the_server_does_not_flag_readonly_are_refused(command: tuple[str, ...]) -> None:
+    with shared_connection() as shared_redis:
+        with pytest.raises(WriteRefused, match="is not a read-only command"):
+            shared_redis.command(*command)
+        assert shared_redis.command("EXISTS", "readiness:probe") == 0
+
+
+def test_read_commands_go_through() -> None:
+    with shared_connection() as shared_redis:
+        assert shared_redis.command("GET", "readiness:never-set") is None
+        assert isinstance(shared_redis.command("DBSIZE"), int)
+        assert "redis_version" in shared_redis.command("INFO", "server")
+        assert "maxmemory" in shared_redis.command("CONFIG", "GET", "maxmemory")
+        assert shared_redis.command("ACL", "WHOAMI") == "default"
 
 
 def test_facade_returns_server_facts() -> None:
