@@ -121,6 +121,8 @@ class NatsConnection:
         self._loop = loop
         self._http: requests.Session | None = None
         self._monitor_ops: Operations | None = None
+        # The loop's wait is the deadline already; nothing to abort, only to remember.
+        self._ops = Operations(target, redactor, _nothing, latch=True)
         self._closed = False
 
     def __repr__(self) -> str:
@@ -208,7 +210,10 @@ class NatsConnection:
             return
         self._closed = True
         try:
-            self._loop.run_quietly(self._drain(), self.target.timeout + 1)
+            if self._ops.stuck is None:
+                self._loop.run_quietly(self._drain(), self.target.timeout + 1)
+            else:  # a server that stopped answering will not answer a drain either
+                self._loop.run_quietly(self._client.close(), min(self.target.timeout, 0.5))
         finally:
             self._loop.stop()
             if self._http is not None:
@@ -225,6 +230,12 @@ class NatsConnection:
         return self._client.jsm(timeout=self.target.timeout)
 
     def _call(self, make: Callable[[], Awaitable[_T]]) -> _T:
+        """One call on the loop within the target's timeout; a server that timed out once is
+        not asked again (every later check would wait the whole timeout)."""
+        with self._ops.bounded("query"):
+            return self._translated(make)
+
+    def _translated(self, make: Callable[[], Awaitable[_T]]) -> _T:
         import nats.errors
 
         async def call() -> _T:
@@ -286,6 +297,10 @@ class _LoopThread:
         if self._thread.is_alive():
             self.loop.call_soon_threadsafe(self.loop.stop)
             self._thread.join(5)
+
+
+def _nothing() -> None:
+    return None
 
 
 def _translate(
