@@ -180,8 +180,10 @@ class Operations:
                 return
             error = self._timed_out(action, deadline)
         finally:
+            deadline.finish()  # also on KeyboardInterrupt or pytest's own outcomes
             self._current = None
-        raise error
+        # No chain back to the driver's exception and its text (which may hold a secret).
+        raise error from None
 
     def _timed_out(self, action: str, deadline: Deadline) -> TimedOut:
         cause = f"timed out after {deadline.elapsed():.1f}s"
@@ -189,7 +191,6 @@ class Operations:
         assert isinstance(error, TimedOut)
         if self._latch:
             self.stuck = error
-        error.__context__ = None  # no chain back to the driver's exception and its text
         return error
 
     def _stuck_again(self, action: str) -> TimedOut:
