@@ -25,11 +25,12 @@ import pytest
 from pytest_readiness.config import Profile
 from pytest_readiness.errors import MarkerError
 from pytest_readiness.evidence import EvidenceStore
+from pytest_readiness.junit_plugin import agree
 from pytest_readiness.markers import SEVERITY_NAMES, severity_marks, spec_of
 from pytest_readiness.model import ItemSpec, RawResult, Severity, Verdict, is_not_applicable
 from pytest_readiness.outcomes import CRASH_PHASE, message_of, reduce_reports
-from pytest_readiness.policy import RunState, evaluate
-from pytest_readiness.redaction import Redactor, redact_verdict
+from pytest_readiness.policy import RunState, evaluate, item_outcome
+from pytest_readiness.redaction import Redactor, ReportRedactor, redact_verdict
 from pytest_readiness.reporting import publish
 from pytest_readiness.run_facts import run_info, scope_of
 from pytest_readiness.worker import (
@@ -55,6 +56,7 @@ class ReadinessSession:
         self.redactor = redactor
         self.is_worker = is_worker
         self.evidence = EvidenceStore(redactor)
+        self.clean = ReportRedactor(redactor).clean  # for text written into pytest's reports
         self.specs: dict[str, ItemSpec] = {}  # nodeid -> spec (xdist: in arrival order)
         self.order: dict[str, int] = {}  # xdist controller: nodeid -> its collection index
         self.total = 0  # items collected before any deselection
@@ -123,11 +125,36 @@ class ReadinessSession:
 
     # -- reports (serial and controller) -------------------------------------------------
 
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        self.reports[report.nodeid, report.when] = report
-        shipped = getattr(report, SPEC_ATTRIBUTE, None)  # from a worker (see worker.py)
-        if shipped is not None and report.nodeid not in self.specs:
-            self.specs[report.nodeid] = spec_from_dict(shipped)
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> Generator[None, None, None]:
+        """Keep the report as pytest made it, then make it show the item's readiness outcome
+        before pytest's session (failure count), terminal, junitxml and pytest-html see it."""
+        if not self.is_worker:
+            shipped = getattr(report, SPEC_ATTRIBUTE, None)  # from a worker (see worker.py)
+            if shipped is not None and report.nodeid not in self.specs:
+                self.specs[report.nodeid] = spec_from_dict(shipped)
+            self.reports[report.nodeid, report.when] = Pristine(report)
+            self._agree(report)
+        return (yield)
+
+    def _agree(self, report: pytest.TestReport) -> None:
+        spec = self.specs.get(report.nodeid)
+        deciding = report.when == "call" or (report.when == "setup" and not report.passed)
+        if spec is None or not deciding:
+            return
+        phases = {
+            w: self.reports[report.nodeid, w]
+            for w in ("setup", "call")
+            if (report.nodeid, w) in self.reports
+        }
+        result, waiver = item_outcome(
+            spec,
+            reduce_reports(phases),
+            waivers=self.profile.waivers,
+            attestations=self.profile.attestations,
+            today=date.today(),
+        )
+        agree(report, result, waiver, report.outcome, self.clean)
 
     # -- xdist controller -----------------------------------------------------------------
 
@@ -248,6 +275,26 @@ class ReadinessSession:
                 terminalreporter.write_line(line.text, **line.markup)
         for problem in self.report_problems:
             terminalreporter.write_line(f"readiness: {problem}", red=True, bold=True)
+
+
+class Pristine:
+    """A report as pytest made it, for the decision: the fields the reduction reads are copied
+    before the report is rewritten to show the readiness outcome; the rest is the report's."""
+
+    def __init__(self, report: Any) -> None:
+        self.report = report
+        self.outcome = report.outcome
+        self.when = report.when
+        longrepr = report.longrepr
+        crash = getattr(longrepr, "reprcrash", None)
+        if longrepr is not None and not isinstance(longrepr, tuple):
+            longrepr = crash.message if crash is not None else str(longrepr)
+        self.longrepr = longrepr
+        if hasattr(report, "wasxfail"):
+            self.wasxfail = report.wasxfail
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.report, name)
 
 
 def _keep_effective_severity_marks(items: list[pytest.Item]) -> None:
