@@ -280,33 +280,32 @@ def waivers_of(value: Any, source: str, key: str, policy: Policy) -> tuple[Waive
 
 
 def _waiver(source: str, key: str, entry: Any, policy: Policy, today: date) -> Waiver:
-    named = f"{key} (waiver {str(entry.get('id'))!r})" if isinstance(entry, dict) else key
+    name = f"waiver {str(entry.get('id'))!r}" if isinstance(entry, dict) else "waiver"
     try:
         entry = validate(entry, source=source, schema=_schema_part("waiver"))
     except ConfigError as exc:
         field = (exc.key or "").lstrip(".")
-        raise ConfigError(
-            source, f"{named}.{field}" if field else named, exc.problem, exc.fix
-        ) from None
+        where = f"{key}.{field}" if field else key
+        raise ConfigError(source, where, f"{name}: {exc.problem}", exc.fix) from None
     until = date.fromisoformat(entry["until"])
     if (until - today).days > policy.max_waiver_days:
         raise ConfigError(
             source,
-            f"{named}.until",
-            f"{until.isoformat()} is more than {policy.max_waiver_days} days ahead",
+            f"{key}.until",
+            f"{name}: {until.isoformat()} is more than {policy.max_waiver_days} days ahead",
             f"waive for at most policy.max_waiver_days ({policy.max_waiver_days}) and renew it "
             "when it expires",
         )
     if until < today and policy.strict_waivers:
         raise ConfigError(
             source,
-            named,
-            f"expired on {until.isoformat()} (policy.strict_waivers is on)",
+            f"{key}.until",
+            f"{name}: expired on {until.isoformat()} (policy.strict_waivers is on)",
             "renew it with a new 'until' or remove it",
         )
     if "container" in entry and "object" not in entry:
         raise ConfigError(
-            source, f"{named}.container", "a container needs its object", "add 'object:'"
+            source, f"{key}.container", f"{name}: a container needs its object", "add 'object:'"
         )
     return Waiver(
         entry["id"],

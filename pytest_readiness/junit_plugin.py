@@ -92,7 +92,10 @@ def agree(
     show ``result``: met items pass (waived ones are skipped with who, until and why),
     not applicable ones are skipped, everything else fails with severity, id and reason."""
     outcome = result.outcome
-    if outcome in (Outcome.PASSED, Outcome.ATTESTED):
+    if outcome is Outcome.ATTESTED:  # -rP and junitxml's system-out (junit_logging) show it
+        report.sections.append(("readiness", clean(result.message)))
+        return
+    if outcome is Outcome.PASSED:
         return
     if outcome is Outcome.SKIPPED:
         return  # pytest skipped it too: not applicable, with its own reason

@@ -219,6 +219,9 @@ class WaiverState(str, enum.Enum):
         return self.value
 
 
+#: Evidence detail a check sets on a finding an object-scoped profile waiver waived: its scope.
+OBJECT_WAIVER_DETAIL = "profile_waiver"
+
 #: A waiver ending within this many days is shown as ``expiring``.
 EXPIRING_DAYS = 14
 
@@ -267,6 +270,22 @@ class WaiverStatus:
     @property
     def scope(self) -> str:
         return self.waiver.scope
+
+    @property
+    def note(self) -> str:
+        """What to do about it, or "" when nothing: one wording in every report."""
+        if self.health is WaiverHealth.EXPIRED:
+            return "expired: not applied; renew or remove it"
+        if self.health is WaiverHealth.UNMATCHED:
+            what = "object" if self.waiver.object is not None else "item"
+            return f"matched no {what} of this run: a typo, a renamed id or a removed object?"
+        if self.state is WaiverState.STALE:
+            return "its items passed: remove the waiver"
+        if self.state is WaiverState.UNUSED:
+            return "matched no failing item in this run"
+        if self.health is WaiverHealth.EXPIRING:
+            return f"expires in {self.days_left} days"
+        return ""
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from fnmatch import fnmatchcase
 
 from pytest_readiness.model import (
     EXPIRING_DAYS,
+    OBJECT_WAIVER_DETAIL,
     SEVERITIES,
     Attestation,
     AttestationState,
@@ -57,8 +58,6 @@ DEFAULT_WEIGHTS: Mapping[Severity, float] = {
 
 
 DEFAULT_MAX_WAIVER_DAYS = 90
-#: Evidence detail a check sets on a finding an object-scoped profile waiver waived (its scope).
-OBJECT_WAIVER_DETAIL = "profile_waiver"
 
 
 @dataclass(frozen=True)

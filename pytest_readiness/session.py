@@ -29,7 +29,7 @@ from pytest_readiness.junit_plugin import agree
 from pytest_readiness.markers import SEVERITY_NAMES, severity_marks, spec_of
 from pytest_readiness.model import ItemSpec, RawResult, Severity, Verdict, is_not_applicable
 from pytest_readiness.outcomes import CRASH_PHASE, message_of, reduce_reports
-from pytest_readiness.policy import RunState, evaluate, item_outcome
+from pytest_readiness.policy import RunState, evaluate, item_outcome, unmatched_waivers
 from pytest_readiness.redaction import Redactor, ReportRedactor, redact_verdict
 from pytest_readiness.reporting import publish
 from pytest_readiness.run_facts import run_info, scope_of
@@ -71,6 +71,7 @@ class ReadinessSession:
         self.report_problems: list[str] = []
         self.baseline: tuple[str, dict[str, Any]] | None = None  # (path, previous JSON result)
         self.target_params: dict[str, list[Any]] | None = None  # see fixtures.parametrize_targets
+        self.usage_error: str | None = None  # found by a worker: the run must end with 4
 
     # -- collection (serial and workers) ------------------------------------------------
 
@@ -107,6 +108,28 @@ class ReadinessSession:
                 item.add_marker(limit)
         if self.config.option.markexpr:
             _keep_effective_severity_marks(items)
+        if self.profile.policy.strict_waivers:
+            self._stop_on_unmatched_waivers(items)
+
+    def _stop_on_unmatched_waivers(self, items: list[pytest.Item]) -> None:
+        """policy.strict_waivers: a waiver naming no collected item stops the run before it
+        starts, with exit status 4. A worker cannot raise a usage error (xdist would end in an
+        internal error): it runs nothing and ships the problem to the controller instead."""
+        specs = [item.stash[SPEC_KEY] for item in items]
+        unmatched = unmatched_waivers(self.profile.waivers, specs)
+        if not unmatched:
+            return
+        names = ", ".join(f"{w.id!r} ({w.scope}, by {w.by})" for w in unmatched)
+        problem = (
+            f"{self.profile.source}: waivers matching no collected item: {names} "
+            "(policy.strict_waivers is on); fix the id or remove the waiver"
+        )
+        if not self.is_worker:
+            raise pytest.UsageError(problem)
+        self.usage_error = problem
+        dropped = list(items)
+        items[:] = []
+        self.config.hook.pytest_deselected(items=dropped)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:  # xdist forwards workers' failures; the run then cannot be complete
@@ -172,6 +195,7 @@ class ReadinessSession:
         if shipped:
             self.total = max(self.total, shipped["total"])
             self.critical_left_out = max(self.critical_left_out, shipped["critical_left_out"])
+            self.usage_error = self.usage_error or shipped.get("usage_error")
             for data in shipped["specs"]:
                 if data["nodeid"] not in self.specs:
                     self.specs[data["nodeid"]] = spec_from_dict(data)
@@ -196,11 +220,15 @@ class ReadinessSession:
                 "total": self.total,
                 "critical_left_out": self.critical_left_out,
                 "specs": [spec_to_dict(s) for s in self.specs.values()],
+                "usage_error": self.usage_error,
             }
             if failure is not None:
                 raise failure
             return
         pytest_status = int(session.exitstatus)
+        if self.usage_error is not None:
+            pytest_status = int(pytest.ExitCode.USAGE_ERROR)
+            self.report_problems.append(self.usage_error)
         if failure is not None:
             pytest_status = int(pytest.ExitCode.INTERNAL_ERROR)
             self.report_problems.append(
