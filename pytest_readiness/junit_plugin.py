@@ -111,6 +111,8 @@ def agree(
         crash = getattr(report.longrepr, "reprcrash", None)
         if crash is not None and hasattr(crash, "message"):
             object.__setattr__(crash, "message", head)  # frozen in some pytest versions
+        elif str(report.longrepr).startswith(head):  # a worker rewrote it already
+            report.longrepr = cast(Any, ReadinessRepr(str(report.longrepr)))
         else:
             report.longrepr = cast(
                 Any, ReadinessRepr(f"{head}\n{report.longrepr}")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -42,6 +42,8 @@ from pytest_readiness.worker import (
 )
 
 SPEC_KEY = pytest.StashKey[ItemSpec]()
+#: The report as pytest made it, shipped by a worker that rewrote it (see Pristine).
+PRISTINE_ATTRIBUTE = "readiness_pristine"
 KWARGS_KEY = pytest.StashKey[dict[str, Any]]()
 
 
@@ -151,18 +153,31 @@ class ReadinessSession:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> Generator[None, None, None]:
         """Keep the report as pytest made it, then make it show the item's readiness outcome
-        before pytest's session (failure count), terminal, junitxml and pytest-html see it."""
-        if not self.is_worker:
+        before pytest's session (failure count, --maxfail), the terminal, junitxml and
+        pytest-html see it. A worker does it too (its own --maxfail counts) and ships the
+        report as pytest made it; the controller rewrites again from that, with the same rules."""
+        pristine = Pristine.of(report)
+        if self.is_worker:
+            spec = self.specs.get(report.nodeid)
+            if pristine.when == "setup" and spec is not None:  # its `when` may change below
+                setattr(report, SPEC_ATTRIBUTE, spec_to_dict(spec))
+            setattr(report, PRISTINE_ATTRIBUTE, pristine.to_dict(self.clean))
+        else:
             shipped = getattr(report, SPEC_ATTRIBUTE, None)  # from a worker (see worker.py)
             if shipped is not None and report.nodeid not in self.specs:
                 self.specs[report.nodeid] = spec_from_dict(shipped)
-            self.reports[report.nodeid, report.when] = Pristine(report)
-            self._agree(report)
+        self.reports[report.nodeid, pristine.when] = pristine
+        self._agree(report, pristine)
+        if self.is_worker and pristine.when == "teardown":  # a worker decides nothing
+            for when in ("setup", "call", "teardown"):
+                self.reports.pop((report.nodeid, when), None)
         return (yield)
 
-    def _agree(self, report: pytest.TestReport) -> None:
+    def _agree(self, report: pytest.TestReport, pristine: Pristine) -> None:
         spec = self.specs.get(report.nodeid)
-        deciding = report.when == "call" or (report.when == "setup" and not report.passed)
+        deciding = pristine.when == "call" or (
+            pristine.when == "setup" and pristine.outcome != "passed"
+        )
         if spec is None or not deciding:
             return
         phases = {
@@ -177,7 +192,7 @@ class ReadinessSession:
             attestations=self.profile.attestations,
             today=date.today(),
         )
-        agree(report, result, waiver, report.outcome, self.clean)
+        agree(report, result, waiver, pristine.outcome, self.clean)
 
     # -- xdist controller -----------------------------------------------------------------
 
@@ -306,20 +321,48 @@ class ReadinessSession:
 
 
 class Pristine:
-    """A report as pytest made it, for the decision: the fields the reduction reads are copied
-    before the report is rewritten to show the readiness outcome; the rest is the report's."""
+    """A report as pytest made it, for the decision: the fields the reduction reads, copied
+    before the report is rewritten to show the readiness outcome; the rest is the report's.
+    Under xdist they travel from the worker as a dict of builtins on the report."""
 
-    def __init__(self, report: Any) -> None:
+    def __init__(self, report: Any, outcome: str, when: str, longrepr: Any) -> None:
         self.report = report
-        self.outcome = report.outcome
-        self.when = report.when
+        self.outcome = outcome
+        self.when = when
+        self.longrepr = longrepr
+        self.wasxfail: Any = None  # the reduction reads None as "not xfail"
+
+    @classmethod
+    def of(cls, report: Any) -> Pristine:
+        shipped = getattr(report, PRISTINE_ATTRIBUTE, None)
+        if isinstance(shipped, dict):  # made on a worker before it rewrote the report
+            longrepr = shipped["longrepr"]
+            if isinstance(longrepr, list):  # a skip's (path, line, reason), as JSON has it
+                longrepr = tuple(longrepr)
+            pristine = cls(report, shipped["outcome"], shipped["when"], longrepr)
+            if "wasxfail" in shipped:
+                pristine.wasxfail = shipped["wasxfail"]
+            return pristine
         longrepr = report.longrepr
         crash = getattr(longrepr, "reprcrash", None)
         if longrepr is not None and not isinstance(longrepr, tuple):
             longrepr = crash.message if crash is not None else str(longrepr)
-        self.longrepr = longrepr
+        pristine = cls(report, report.outcome, report.when, longrepr)
         if hasattr(report, "wasxfail"):
-            self.wasxfail = report.wasxfail
+            pristine.wasxfail = report.wasxfail
+        return pristine
+
+    def to_dict(self, clean: Callable[[str], str]) -> dict[str, Any]:
+        """Builtins only, strings cleaned like every text a report carries."""
+        longrepr = self.longrepr
+        if isinstance(longrepr, str):
+            longrepr = clean(longrepr)
+        elif isinstance(longrepr, tuple):
+            longrepr = [str(longrepr[0]), longrepr[1], clean(str(longrepr[2]))]
+        data: dict[str, Any] = {"outcome": self.outcome, "when": self.when, "longrepr": longrepr}
+        if self.wasxfail is not None:
+            data["wasxfail"] = clean(str(self.wasxfail))
+        return data
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.report, name)

@@ -336,3 +336,38 @@ def test_unwritable_report_fails_the_run_with_one_line(project: pytest.Pytester)
     result.stdout.fnmatch_lines(
         ["readiness decision: GO *", "readiness: cannot write --readiness-json=late/r.json: *"]
     )
+
+
+@DIST
+def test_a_waived_failure_does_not_count_for_maxfail(
+    pytester: pytest.Pytester, dist: list[str]
+) -> None:
+    """pytest's own failure count follows the readiness outcome: -x does not stop on a failure
+    a waiver covers."""
+    until = (date.today() + timedelta(days=30)).isoformat()
+    pytester.makefile(
+        ".yaml",
+        readiness=f"""
+        profiles:
+          prod:
+            checks: []
+            waivers:
+              - {{id: SEC-1, reason: pen-test booked, by: alice, until: {until}}}
+        """,
+    )
+    pytester.makepyfile(
+        test_checks="""
+        import pytest
+
+        @pytest.mark.critical(id="SEC-1")
+        def test_pentest():
+            assert False, "no pen-test report"
+
+        @pytest.mark.critical(id="SEC-2")
+        def test_tokens():
+            pass
+        """
+    )
+    result = pytester.runpytest("--readiness=prod", "-x", "-p", "no:cacheprovider", *dist)
+    assert result.ret == 0
+    result.assert_outcomes(passed=1, skipped=1)

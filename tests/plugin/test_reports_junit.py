@@ -347,7 +347,7 @@ def test_every_testcase_status_is_its_readiness_outcome(
     """What CI dashboards read (junitparser's testcase status and message, the terminal's
     short summary) says what the decision says: nothing blocking shows as passed or skipped,
     nothing met shows as failed."""
-    result, _ = run_junit(every_outcome, family, "-rA", *dist)
+    result, suite = run_junit(every_outcome, family, "-rA", *dist)
     statuses = junit_consumers.junitparser_statuses(every_outcome.path / "junit.xml")
     assert statuses.pop(("readiness", "decision"))[0] == "failure"
     assert set(statuses) == set(EXPECTED)
@@ -379,6 +379,16 @@ def test_every_testcase_status_is_its_readiness_outcome(
         ]
     )
     assert "XFAIL" not in result.stdout.str()
+    # xunit1: file and line on every testcase (annotation actions), the decision's pointing at
+    # the profile in the readiness config; xunit2's schema has neither.
+    for case in suite.iter("testcase"):
+        assert (case.get("file") is not None) == (family == "xunit1"), case.attrib
+        assert (case.get("line") is not None) == (family == "xunit1"), case.attrib
+    if family == "xunit1":
+        decision = decision_case(suite)
+        config = (every_outcome.path / "readiness.yaml").read_text().splitlines()
+        assert decision.get("file") == "readiness.yaml"
+        assert config[int(decision.get("line", "-1"))].strip() == "prod:"
 
 
 FAILS_TWICE = """
