@@ -156,12 +156,12 @@ class ReadinessSession:
         before pytest's session (failure count, --maxfail), the terminal, junitxml and
         pytest-html see it. A worker does it too (its own --maxfail counts) and ships the
         report as pytest made it; the controller rewrites again from that, with the same rules."""
-        pristine = Pristine.of(report)
+        pristine = Pristine.of(report, self.clean)
         if self.is_worker:
             spec = self.specs.get(report.nodeid)
             if pristine.when == "setup" and spec is not None:  # its `when` may change below
                 setattr(report, SPEC_ATTRIBUTE, spec_to_dict(spec))
-            setattr(report, PRISTINE_ATTRIBUTE, pristine.to_dict(self.clean))
+            setattr(report, PRISTINE_ATTRIBUTE, pristine.to_dict())
         else:
             shipped = getattr(report, SPEC_ATTRIBUTE, None)  # from a worker (see worker.py)
             if shipped is not None and report.nodeid not in self.specs:
@@ -333,7 +333,9 @@ class Pristine:
         self.wasxfail: Any = None  # the reduction reads None as "not xfail"
 
     @classmethod
-    def of(cls, report: Any) -> Pristine:
+    def of(cls, report: Any, clean: Callable[[str], str]) -> Pristine:
+        """``clean``: what pytest-readiness's report cleaning does to the report after this
+        (masking, visible escapes, caps), done here to the copy."""
         shipped = getattr(report, PRISTINE_ATTRIBUTE, None)
         if isinstance(shipped, dict):  # made on a worker before it rewrote the report
             longrepr = shipped["longrepr"]
@@ -345,23 +347,23 @@ class Pristine:
             return pristine
         longrepr = report.longrepr
         crash = getattr(longrepr, "reprcrash", None)
-        if longrepr is not None and not isinstance(longrepr, tuple):
-            longrepr = crash.message if crash is not None else str(longrepr)
+        if isinstance(longrepr, tuple):
+            longrepr = (longrepr[0], longrepr[1], clean(str(longrepr[2])))
+        elif longrepr is not None:
+            longrepr = clean(crash.message if crash is not None else str(longrepr))
         pristine = cls(report, report.outcome, report.when, longrepr)
         if hasattr(report, "wasxfail"):
-            pristine.wasxfail = report.wasxfail
+            pristine.wasxfail = clean(str(report.wasxfail))
         return pristine
 
-    def to_dict(self, clean: Callable[[str], str]) -> dict[str, Any]:
-        """Builtins only, strings cleaned like every text a report carries."""
+    def to_dict(self) -> dict[str, Any]:
+        """Builtins only (the strings were cleaned when it was made)."""
         longrepr = self.longrepr
-        if isinstance(longrepr, str):
-            longrepr = clean(longrepr)
-        elif isinstance(longrepr, tuple):
-            longrepr = [str(longrepr[0]), longrepr[1], clean(str(longrepr[2]))]
+        if isinstance(longrepr, tuple):
+            longrepr = [str(longrepr[0]), longrepr[1], longrepr[2]]
         data: dict[str, Any] = {"outcome": self.outcome, "when": self.when, "longrepr": longrepr}
         if self.wasxfail is not None:
-            data["wasxfail"] = clean(str(self.wasxfail))
+            data["wasxfail"] = self.wasxfail
         return data
 
     def __getattr__(self, name: str) -> Any:
