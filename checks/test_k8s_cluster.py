@@ -449,7 +449,9 @@ def test_k8s_resource_quotas_have_room(k8s_api: Any, evidence: Any, readiness: A
                         f"< {limit:g}% of hard",
                     )
                 )
-    offenders = record(evidence, k8s_api, "K8S-QUOTA-USAGE", findings, len(quotas), "quotas")
+    offenders = record(
+        evidence, k8s_api, "K8S-QUOTA-USAGE", findings, len(quotas), "quotas", readiness
+    )
     assert not offenders, message(offenders, "quotas are (nearly) full", "Raise the limits.")
 
 
@@ -608,7 +610,13 @@ def test_k8s_an_ingress_controller_serves_the_ingresses(
         )
     checked = len(ingresses) + len(used if ingresses else classes)
     offenders = record(
-        evidence, k8s_api, "K8S-INGRESS-CONTROLLER", findings, checked, "Ingresses and classes"
+        evidence,
+        k8s_api,
+        "K8S-INGRESS-CONTROLLER",
+        findings,
+        checked,
+        "Ingresses and classes",
+        readiness,
     )
     assert not offenders, message(
         offenders, "Ingresses have no running controller", "Run the ingress controller."
@@ -621,7 +629,9 @@ def test_k8s_an_ingress_controller_serves_the_ingresses(
     remediation="Raise the HPA's maxReplicas (and the quota and nodes behind it), or fix what keeps ScalingActive False (usually missing metrics or requests).",
     docs="https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#appendix-horizontal-pod-autoscaler-status-conditions",
 )
-def test_k8s_autoscalers_are_active_and_below_their_maximum(k8s_api: Any, evidence: Any) -> None:
+def test_k8s_autoscalers_are_active_and_below_their_maximum(
+    k8s_api: Any, evidence: Any, readiness: Any
+) -> None:
     """HorizontalPodAutoscalers are active and not stuck at their maximum.
 
     Every HPA in scope reports a status (the controller has evaluated it), condition
@@ -648,7 +658,9 @@ def test_k8s_autoscalers_are_active_and_below_their_maximum(k8s_api: Any, eviden
             findings.append(
                 Finding(who, None, "currentReplicas", current, f"< maxReplicas {maximum}")
             )
-    offenders = record(evidence, k8s_api, "K8S-HPA-HEADROOM", findings, len(hpas), "autoscalers")
+    offenders = record(
+        evidence, k8s_api, "K8S-HPA-HEADROOM", findings, len(hpas), "autoscalers", readiness
+    )
     assert not offenders, message(
         offenders, "autoscalers cannot scale further", "Raise maxReplicas or fix the metrics."
     )

@@ -480,7 +480,7 @@ def declared_replicas(workload: Workload) -> Any:
     docs="https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#migrating-deployments-and-statefulsets-to-horizontal-autoscaling",
 )
 def test_k8s_autoscaled_workloads_leave_the_replica_count_to_the_autoscaler(
-    k8s_api: Any, evidence: Any
+    k8s_api: Any, evidence: Any, readiness: Any
 ) -> None:
     """Autoscaled workloads do not fight their autoscaler over the replica count.
 
@@ -527,6 +527,7 @@ def test_k8s_autoscaled_workloads_leave_the_replica_count_to_the_autoscaler(
         findings,
         len(scaled),
         "autoscaled workloads",
+        readiness,
     )
     assert not offenders, message(
         offenders,
@@ -679,7 +680,9 @@ def test_k8s_images_are_pulled_by_a_safe_policy(
         safe,
         init=True,
     )
-    offenders = record(evidence, k8s_api, "K8S-IMAGE-PULL-POLICY", findings, checked, "containers")
+    offenders = record(
+        evidence, k8s_api, "K8S-IMAGE-PULL-POLICY", findings, checked, "containers", readiness
+    )
     assert not offenders, message(
         offenders, "containers may fail to pull or run stale images", "Fix imagePullPolicy."
     )
