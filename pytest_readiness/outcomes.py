@@ -80,8 +80,11 @@ def _from_call(call: Any, duration: float, records: tuple[EvidenceRecord, ...]) 
 
 
 def _raised_connector_error(report: Any) -> bool:
-    crash = getattr(report.longrepr, "reprcrash", None)
-    match = _RAISED_BY_PLUGIN.match(str(crash.message)) if crash is not None else None
+    longrepr = report.longrepr
+    crash = getattr(longrepr, "reprcrash", None)
+    # The decision may read a copy whose longrepr is already the crash line (a string).
+    line = str(crash.message) if crash is not None else longrepr
+    match = _RAISED_BY_PLUGIN.match(line) if isinstance(line, str) else None
     return match is not None and match[1] in CONNECTOR_ERRORS
 
 

@@ -69,3 +69,11 @@ def test_a_connector_error_in_the_check_body_is_an_error(crash: str) -> None:
 def test_any_other_exception_in_the_check_body_is_a_failure(crash: str) -> None:
     result = reduce_reports({"setup": _passed_setup(), "call": _failed_call(crash)})
     assert result.outcome is RawOutcome.FAILED
+
+
+def test_a_connector_error_is_an_error_when_the_report_holds_only_its_crash_line() -> None:
+    # The decision reads a copy of each report whose longrepr is the cleaned crash line.
+    line = "pytest_readiness.errors.TimedOut: Cannot query nats target 'bus': timed out"
+    call = SimpleNamespace(outcome="failed", when="call", longrepr=line, duration=0.1)
+    result = reduce_reports({"setup": _passed_setup(), "call": call})
+    assert result.outcome is RawOutcome.ERROR
