@@ -143,7 +143,7 @@ def merge(results: Sequence[Result], rules: Rules, today: date) -> tuple[Verdict
         run=_run(results, environments, policy, rules.config_path),
     )
     verdict = replace(verdict, items=tuple(_kept_message(i, recorded) for i in verdict.items))
-    carried = _carried(results, policy, rules, today)
+    carried = _carried(results, policy)
     return _overruled(verdict, problems, carried), policy
 
 
@@ -362,29 +362,38 @@ def _run(
     )
 
 
-def _carried(
-    results: Sequence[Result], policy: Policy, rules: Rules, today: date
-) -> list[tuple[Decision, str]]:
-    """Decisions worse than a result's own items explain, with the result's reasons."""
+def _carried(results: Sequence[Result], policy: Policy) -> list[tuple[Decision, str]]:
+    """INCOMPLETE or NO-GO decisions a result's items do not explain under its own rules (its
+    policy, waivers and attestations on the day it ran): run facts such as a collection error,
+    a crashed worker or a module skipped at collection, which the items do not carry."""
     carried = []
     for result in results:
+        recorded = Decision(result.data["decision"])
+        if recorded not in (Decision.INCOMPLETE, Decision.NO_GO):
+            continue
         items = result.data["items"]
         specs = [_spec(item, None) for item in items]
+        facts = result.data["run"].get("policy")
         own = evaluate(
             specs,
             {spec.nodeid: _raw(item) for spec, item in zip(specs, items, strict=True)},
-            policy,
-            waivers=rules.waivers if rules.waivers is not None else _waivers_of(result),
-            attestations=rules.attestations
-            if rules.attestations is not None
-            else _attestations_of(result),
-            today=today,
+            policy_from_facts(facts) if facts else policy,
+            waivers=_waivers_of(result),
+            attestations=_attestations_of(result),
+            today=_day_of(result) or date.today(),
         )
-        recorded = Decision(result.data["decision"])
         if _RANK[recorded] > _RANK[own.decision]:
             why = "; ".join(result.data["reasons"]) or "no reason recorded"
             carried.append((recorded, f"{result.describe()} decided {recorded}: {why}"))
     return carried
+
+
+def _day_of(result: Result) -> date | None:
+    started = result.data["run"].get("started_at")
+    try:
+        return date.fromisoformat(str(started)[:10]) if started else None
+    except ValueError:
+        return None
 
 
 def _waivers_of(result: Result) -> list[Waiver]:
