@@ -329,7 +329,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealApiServer]:
 
 
 def _indexed(obj: dict[str, Any]) -> bool:
-    return obj["kind"] == "Job" and obj["spec"].get("completionMode") == "Indexed"
+    return bool(obj["kind"] == "Job" and obj["spec"].get("completionMode") == "Indexed")
 
 
 @pytest.mark.k8s_real

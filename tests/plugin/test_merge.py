@@ -141,9 +141,8 @@ def test_two_clusters_are_kept_apart_and_the_worse_one_decides(
     for cluster in ("eu", "us"):
         if cluster == "us":
             monkeypatch.setenv("BROKEN", "nodes")
-        out = project.path / f"{cluster}.json"
         project.runpytest(
-            f"--readiness={cluster}", f"--readiness-json={out}", "-p", "no:cacheprovider"
+            f"--readiness={cluster}", f"--readiness-json={cluster}.json", "-p", "no:cacheprovider"
         )
     status, out, _ = merge(project, capsys, "eu.json", "us.json", "--json", "merged.json")
     merged = json.loads((project.path / "merged.json").read_text())
