@@ -366,7 +366,7 @@ def _carried(results: Sequence[Result], policy: Policy) -> list[tuple[Decision, 
     """INCOMPLETE or NO-GO decisions a result's items do not explain under its own rules (its
     policy, waivers and attestations on the day it ran): run facts such as a collection error,
     a crashed worker or a module skipped at collection, which the items do not carry."""
-    carried = []
+    carried: list[tuple[Decision, str]] = []
     for result in results:
         recorded = Decision(result.data["decision"])
         if recorded not in (Decision.INCOMPLETE, Decision.NO_GO):
