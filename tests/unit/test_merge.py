@@ -152,3 +152,19 @@ def test_the_merged_scope_adds_up_the_environments() -> None:
     merged = decide([*shards(3, label="eu"), result(SUITE, label="us")])
     assert merged.scope == Scope(20, 20, (), 0)
     assert merged.scope.describe() == "full, 20 items"
+
+
+def test_a_retried_shard_with_the_same_outcomes_is_no_conflict() -> None:
+    parts = shards(3)
+    merged = decide([*parts, parts[1]])
+    assert merged.decision is Decision.GO
+    assert len(merged.items) == len(SUITE)
+
+
+def test_a_result_without_a_policy_needs_the_profile() -> None:
+    parts = shards(2)
+    parts[0].data["run"]["policy"] = None  # type: ignore[index]
+    merged = decide(parts)
+    assert merged.decision is Decision.INCOMPLETE
+    assert merged.reasons[0].startswith("prod shard 0/2 (prod-0.json) records no policy")
+    assert decide(parts, Rules(policy=Policy())).decision is Decision.GO
