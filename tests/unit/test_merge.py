@@ -163,7 +163,7 @@ def test_a_retried_shard_with_the_same_outcomes_is_no_conflict() -> None:
 
 def test_a_result_without_a_policy_needs_the_profile() -> None:
     parts = shards(2)
-    parts[0].data["run"]["policy"] = None  # type: ignore[index]
+    parts[0].data["run"]["policy"] = None
     merged = decide(parts)
     assert merged.decision is Decision.INCOMPLETE
     assert merged.reasons[0].startswith("prod shard 0/2 (prod-0.json) records no policy")
