@@ -50,6 +50,15 @@ def listed(cluster: KubernetesCluster, plural: str) -> list[Object]:
     return result
 
 
+def pods_everywhere(cluster: KubernetesCluster) -> list[Object]:
+    """Pods of every namespace, beyond the target's scope (e.g. controllers), listed once."""
+    cached = _cache.setdefault(cluster, {})
+    if "pods everywhere" not in cached:
+        cached["pods everywhere"] = cluster.objects(RESOURCES["pods"], every_namespace=True)
+    result: list[Object] = cached["pods everywhere"]
+    return result
+
+
 @dataclass(frozen=True)
 class Workload:
     """An object that runs pods, with its pod template resolved."""
@@ -329,3 +338,39 @@ def iter_probe_handlers(probe: Object | None) -> Iterator[tuple[str, Any]]:
             yield kind, tuple(handler.get("command") or ())
         else:
             yield kind, (str(handler.get("port")), handler.get("service"))
+
+
+_QUANTITY = re.compile(r"^([+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$")
+_SUFFIX = {
+    "m": 10**-3,
+    "k": 10**3,
+    "M": 10**6,
+    "G": 10**9,
+    "T": 10**12,
+    "P": 10**15,
+    "E": 10**18,
+    "Ki": 2**10,
+    "Mi": 2**20,
+    "Gi": 2**30,
+    "Ti": 2**40,
+    "Pi": 2**50,
+    "Ei": 2**60,
+}
+
+
+def quantity(text: Any) -> float:
+    """A Kubernetes resource quantity ("500m", "1Gi", "2", "1e3") as a number."""
+    match = _QUANTITY.match(str(text).strip())
+    if not match:
+        raise ValueError(f"not a Kubernetes quantity: {text!r}")
+    number, suffix = match.groups()
+    return float(number) * (_SUFFIX[suffix] if suffix else 1)
+
+
+def pod_ready(pod: Object) -> bool:
+    """Running with condition Ready=True."""
+    status = pod.get("status") or {}
+    return status.get("phase") == "Running" and any(
+        c.get("type") == "Ready" and c.get("status") == "True"
+        for c in status.get("conditions") or []
+    )

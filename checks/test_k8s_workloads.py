@@ -15,6 +15,7 @@ evidence as an unused waiver (remove it).
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -42,6 +43,7 @@ THRESHOLDS = {
     "K8S-RESOURCES": {"require_cpu_limit": True},
     "K8S-REPLICAS": {"min_replicas": 2},
     "K8S-HPA": {"min_replicas": 2, "require_hpa": False},
+    "K8S-IMAGE-PULL-POLICY": {"min_pull_policy": "IfNotPresent"},
     "K8S-PRESTOP-GRACE": {"min_termination_grace_seconds": 30},
 }
 SECTION = "Kubernetes workloads"
@@ -329,7 +331,7 @@ def test_k8s_replicated_workloads_have_a_non_blocking_pdb(k8s_api: Any, evidence
 @pytest.mark.important(
     id="K8S-HPA",
     section=SECTION,
-    remediation="Give every HorizontalPodAutoscaler minReplicas >= min_replicas, a metric target, and an existing scaleTargetRef.",
+    remediation="Give every HorizontalPodAutoscaler minReplicas >= min_replicas, maxReplicas above it, a metric target, and an existing scaleTargetRef.",
     docs="https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/",
 )
 def test_k8s_autoscalers_keep_min_replicas_and_have_targets(
@@ -337,8 +339,9 @@ def test_k8s_autoscalers_keep_min_replicas_and_have_targets(
 ) -> None:
     """HorizontalPodAutoscalers keep enough replicas and scale on a target.
 
-    Every HPA has minReplicas (default 1) >= ``min_replicas``, at least one metric target, and
-    a scaleTargetRef naming a workload of its namespace. With ``require_hpa: true`` every
+    Every HPA has minReplicas (default 1) >= ``min_replicas``, a maxReplicas above it (else it
+    cannot scale), at least one metric target, and a scaleTargetRef naming a workload of its
+    namespace. With ``require_hpa: true`` every
     Deployment and StatefulSet must be targeted by one.
     """
     limit = int(readiness.threshold("min_replicas", THRESHOLDS["K8S-HPA"]["min_replicas"]))
@@ -354,6 +357,11 @@ def test_k8s_autoscalers_keep_min_replicas_and_have_targets(
         if minimum < limit:
             findings.append(
                 Finding(subject(k8s_api, hpa), None, "minReplicas", minimum, f">= {limit}")
+            )
+        maximum = int(spec.get("maxReplicas") or 0)
+        if maximum <= minimum:
+            findings.append(
+                Finding(subject(k8s_api, hpa), None, "maxReplicas", maximum, f"> {minimum}")
             )
         if not spec.get("metrics") and not spec.get("targetCPUUtilizationPercentage"):
             findings.append(
@@ -382,6 +390,100 @@ def test_k8s_autoscalers_keep_min_replicas_and_have_targets(
     offenders = record(evidence, k8s_api, "K8S-HPA", findings, checked, "autoscalers")
     assert not offenders, message(
         offenders, "autoscaling problems", "Fix the HorizontalPodAutoscalers."
+    )
+
+
+_LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+UNKNOWN = object()
+
+
+def declared_replicas(workload: Workload) -> Any:
+    """The replica count the workload's own configuration declares: None if it declares none,
+    ``UNKNOWN`` if a live object keeps no record of its configuration.
+
+    A manifest declares it in spec.replicas. A live object always has spec.replicas (the API
+    server defaults it), so there the declaration is read from kubectl apply's last-applied
+    annotation, or from a server-side apply field manager owning spec.replicas. Objects
+    written only by updates (e.g. Helm) record no configuration: every field they hold,
+    defaulted ones included, belongs to the writer.
+    """
+    meta = workload.obj.get("metadata") or {}
+    applied = (meta.get("annotations") or {}).get(_LAST_APPLIED)
+    if applied:
+        try:
+            spec = json.loads(applied).get("spec") or {}
+        except (ValueError, AttributeError):
+            return UNKNOWN
+        return spec.get("replicas")
+    managed = meta.get("managedFields")
+    if managed is None:
+        return workload.spec.get("replicas")
+    appliers = [m for m in managed if m.get("operation") == "Apply"]
+    for entry in appliers:
+        if "f:replicas" in ((entry.get("fieldsV1") or {}).get("f:spec") or {}):
+            return workload.spec.get("replicas")
+    return None if appliers else UNKNOWN
+
+
+@pytest.mark.important(
+    id="K8S-HPA-REPLICAS-CONFLICT",
+    section=SECTION,
+    remediation="Remove spec.replicas from the manifests of a workload an HPA scales (the HPA owns the count) and keep one HPA per workload.",
+    docs="https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#migrating-deployments-and-statefulsets-to-horizontal-autoscaling",
+)
+def test_k8s_autoscaled_workloads_leave_the_replica_count_to_the_autoscaler(
+    k8s_api: Any, evidence: Any
+) -> None:
+    """Autoscaled workloads do not fight their autoscaler over the replica count.
+
+    A Deployment or StatefulSet that a HorizontalPodAutoscaler scales declares no
+    spec.replicas of its own (every deploy would reset the count the HPA chose, scaling down
+    under load), and exactly one HPA targets it (two HPAs overwrite each other). Live, the
+    declaration is read from kubectl's last-applied annotation or server-side apply's field
+    managers; an object deployed otherwise (e.g. by Helm) keeps no such record, which the
+    evidence says (run the check on the rendered manifests). Not applicable where no HPA
+    targets a workload.
+    """
+    targeting: dict[tuple[str, str, str], list[str]] = {}
+    for hpa in listed(k8s_api, "horizontalpodautoscalers"):
+        ref = (hpa.get("spec") or {}).get("scaleTargetRef") or {}
+        meta = hpa.get("metadata") or {}
+        key = (str(meta.get("namespace") or ""), str(ref.get("kind")), str(ref.get("name")))
+        targeting.setdefault(key, []).append(str(meta.get("name")))
+    scaled = [
+        (w, targeting[(w.namespace, w.kind, w.name)])
+        for w in workloads(k8s_api)
+        if w.kind in SCALABLE and (w.namespace, w.kind, w.name) in targeting
+    ]
+    findings = []
+    for workload, hpas in scaled:
+        declared = declared_replicas(workload)
+        if declared is UNKNOWN:
+            evidence(
+                f"{workload.ref}: declared replicas unknown",
+                observed="no last-applied or server-side apply record",
+                expected="check its manifests offline",
+                object=workload.ref,
+            )
+        elif declared is not None:
+            expected = f"unset: HorizontalPodAutoscaler {hpas[0]} sets it"
+            findings.append(Finding(workload, None, "spec.replicas", declared, expected))
+        if len(hpas) > 1:
+            findings.append(
+                Finding(workload, None, "HorizontalPodAutoscaler", sorted(hpas), "exactly one")
+            )
+    offenders = record(
+        evidence,
+        k8s_api,
+        "K8S-HPA-REPLICAS-CONFLICT",
+        findings,
+        len(scaled),
+        "autoscaled workloads",
+    )
+    assert not offenders, message(
+        offenders,
+        "workloads fight their autoscaler over the replica count",
+        "Drop spec.replicas from their manifests.",
     )
 
 
@@ -459,6 +561,69 @@ def test_k8s_images_are_pinned(k8s_api: Any, evidence: Any) -> None:
     offenders = record(evidence, k8s_api, "K8S-IMAGE-TAG", findings, checked, "containers")
     assert not offenders, message(
         offenders, "images are not pinned", "Use a release tag or digest."
+    )
+
+
+_PULL_ORDER = {"Never": 0, "IfNotPresent": 1, "Always": 2}
+
+
+def _moving_tag(image: str) -> bool:
+    """No digest, and tag latest or none: what the API server pulls Always by default."""
+    if "@" in image:
+        return False
+    last = image.rsplit("/", 1)[-1]
+    return ":" not in last or last.rsplit(":", 1)[1] == "latest"
+
+
+def pull_policy(container: dict[str, Any]) -> str:
+    """imagePullPolicy, or the API server's default for the container's image."""
+    policy = container.get("imagePullPolicy")
+    if policy:
+        return str(policy)
+    return "Always" if _moving_tag(str(container.get("image") or "")) else "IfNotPresent"
+
+
+@pytest.mark.nice_to_have(
+    id="K8S-IMAGE-PULL-POLICY",
+    section=SECTION,
+    remediation="Remove imagePullPolicy: Never; use IfNotPresent with a pinned tag or digest (Always where min_pull_policy asks for it).",
+    docs="https://kubernetes.io/docs/concepts/containers/images/#image-pull-policy",
+)
+def test_k8s_images_are_pulled_by_a_safe_policy(
+    k8s_api: Any, evidence: Any, readiness: Any
+) -> None:
+    """Containers can pull their image and never run a stale copy.
+
+    The effective imagePullPolicy (unset means Always for a latest or untagged image, else
+    IfNotPresent) is at least ``min_pull_policy`` (IfNotPresent by default, so Never, which
+    cannot start on a new node, fails; set Always to make every start check the registry and
+    the pod's pull credentials), and IfNotPresent is never combined with a moving tag
+    (latest or none), which lets each node keep whatever build it pulled first.
+    """
+    minimum = str(
+        readiness.threshold(
+            "min_pull_policy", THRESHOLDS["K8S-IMAGE-PULL-POLICY"]["min_pull_policy"]
+        )
+    )
+    if minimum not in _PULL_ORDER:
+        pytest.fail(f"min_pull_policy must be one of {', '.join(_PULL_ORDER)}, not {minimum!r}")
+
+    def safe(_: Workload, container: dict[str, Any]) -> tuple[bool, Any]:
+        policy = pull_policy(container)
+        moving = policy == "IfNotPresent" and _moving_tag(str(container.get("image") or ""))
+        ok = _PULL_ORDER.get(policy, -1) >= _PULL_ORDER[minimum] and not moving
+        return ok, f"{policy} (moving tag)" if moving else policy
+
+    findings, checked = per_container(
+        workloads(k8s_api),
+        "imagePullPolicy",
+        f">= {minimum}, Always for a moving tag",
+        safe,
+        init=True,
+    )
+    offenders = record(evidence, k8s_api, "K8S-IMAGE-PULL-POLICY", findings, checked, "containers")
+    assert not offenders, message(
+        offenders, "containers may fail to pull or run stale images", "Fix imagePullPolicy."
     )
 
 
@@ -555,6 +720,40 @@ def test_k8s_long_running_workloads_set_a_priority_class(k8s_api: Any, evidence:
     )
 
 
+_REVISION = "deployment.kubernetes.io/revision"
+
+
+def _revision(obj: dict[str, Any]) -> int:
+    value = str(((obj.get("metadata") or {}).get("annotations") or {}).get(_REVISION) or "")
+    return int(value) if value.isdigit() else 0
+
+
+def _without_previous_revision(k8s_api: Any, items: list[Workload]) -> list[Finding]:
+    """Deployments past revision 1 that own no ReplicaSet of an earlier revision."""
+    earlier: dict[str, list[int]] = {}
+    for replica_set in listed(k8s_api, "replicasets"):
+        for owner in (replica_set.get("metadata") or {}).get("ownerReferences") or []:
+            if owner.get("kind") == "Deployment":
+                earlier.setdefault(str(owner.get("uid")), []).append(_revision(replica_set))
+    findings = []
+    for workload in items:
+        current = _revision(workload.obj)
+        if workload.kind != "Deployment" or current < 2:
+            continue
+        uid = str((workload.obj.get("metadata") or {}).get("uid"))
+        if not any(0 < r < current for r in earlier.get(uid, [])):
+            findings.append(
+                Finding(
+                    workload,
+                    None,
+                    "ReplicaSet of an earlier revision",
+                    f"none (at revision {current})",
+                    "one to roll back to",
+                )
+            )
+    return findings
+
+
 @pytest.mark.nice_to_have(
     id="K8S-ROLLBACK-REVISION",
     section=SECTION,
@@ -565,7 +764,9 @@ def test_k8s_workloads_keep_a_revision_to_roll_back_to(k8s_api: Any, evidence: A
     """Deployments and StatefulSets keep old revisions to roll back to.
 
     spec.revisionHistoryLimit (default 10) is at least 1: with 0 the old ReplicaSets or
-    ControllerRevisions are deleted and a bad release cannot be undone with a rollback.
+    ControllerRevisions are deleted and a bad release cannot be undone with a rollback. Live,
+    a Deployment past its first revision (annotation deployment.kubernetes.io/revision > 1)
+    also still owns a ReplicaSet of an earlier revision.
     """
     items = [w for w in workloads(k8s_api) if w.kind in SCALABLE]
     findings = [
@@ -574,6 +775,8 @@ def test_k8s_workloads_keep_a_revision_to_roll_back_to(k8s_api: Any, evidence: A
         if w.spec.get("revisionHistoryLimit") is not None
         and int(w.spec["revisionHistoryLimit"]) < 1
     ]
+    if k8s_api.is_live:
+        findings += _without_previous_revision(k8s_api, items)
     offenders = record(
         evidence,
         k8s_api,

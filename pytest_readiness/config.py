@@ -18,6 +18,7 @@ import yaml
 from pytest_readiness import config_yaml
 from pytest_readiness.connectors.base import DEFAULT_TIMEOUT, Target
 from pytest_readiness.errors import ConfigError
+from pytest_readiness.links import docs_page
 from pytest_readiness.model import Attestation, Severity, Waiver
 from pytest_readiness.policy import DEFAULT_WEIGHTS, Policy
 from pytest_readiness.redaction import MIN_SECRET_LENGTH
@@ -92,7 +93,7 @@ def _read(path: Path) -> Any:
             source,
             None,
             "file not found",
-            "create it (see docs/configuration.md) or pass --readiness-config=PATH",
+            f"create it (see {docs_page('configuration')}) or pass --readiness-config=PATH",
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(
