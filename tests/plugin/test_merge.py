@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -332,3 +333,37 @@ def test_the_console_script_runs_the_merge(project: pytest.Pytester) -> None:
     assert "readiness decision: GO - score 100/100 - scope: full, 7 items" in done.stdout
     scripts = (REPO / "pyproject.toml").read_text()
     assert 'pytest-readiness = "pytest_readiness.cli:main"' in scripts
+
+
+def doc_commands() -> list[list[str]]:
+    """The ``pytest-readiness merge`` commands of docs/in-cluster.md, as argument lists."""
+    text = (REPO / "docs" / "in-cluster.md").read_text().replace("\\\n", " ")
+    return [
+        shlex.split(line)[1:]
+        for line in text.splitlines()
+        if line.startswith("pytest-readiness merge ")
+    ]
+
+
+def test_the_merge_commands_of_the_docs_run(
+    project: pytest.Pytester, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shard_command, cluster_command = doc_commands()
+    make_suite(project)
+    (project.path / "reports").mkdir()
+    for index in range(SHARDS):
+        out = f"reports/shard-{index}.json"
+        project.runpytest("--readiness=prod", f"--readiness-shard={index}/{SHARDS}",
+                          f"--readiness-json={out}", "-p", "no:cacheprovider")  # fmt: skip
+    status, out, _ = merge(project, capsys, *shard_command[1:])
+    assert status == 1
+    assert "readiness decision: DELAY - score 91/100 - scope: full, 12 items" in out
+    for report in ("merged.json", "merged.xml", "merged.html", "merged.md"):
+        assert (project.path / report).stat().st_size > 0
+    project.makefile(".yaml", readiness=TWO_CLUSTERS)
+    for cluster in ("eu", "us"):
+        project.runpytest(f"--readiness={cluster}", f"--readiness-json={cluster}.json",
+                          "-p", "no:cacheprovider")  # fmt: skip
+    status, out, _ = merge(project, capsys, *cluster_command[1:])
+    assert status == 0  # the profile's 60% bar: 7 of 8 important items met
+    assert "readiness decision: GO" in out
