@@ -7,7 +7,9 @@ manifest and the object created from it give the same outcome.
 
 Waivers on the object itself: the annotation ``readiness.io/waive-<CHECK-ID>: <reason>`` waives
 that check for every container of the object; ``"[sidecar,init] <reason>"`` only for the
-named containers. A waived finding stays in the evidence, marked ``waived`` with its reason.
+named containers. The profile's waivers with ``object:`` (and ``container:``) do the same from
+the config, through the ``readiness`` fixture. A waived finding stays in the evidence, marked
+``waived`` with its reason.
 """
 
 from __future__ import annotations
@@ -261,9 +263,11 @@ def record(
     findings: Iterable[Finding],
     checked: int,
     unit: str,
+    readiness: Any = None,
 ) -> list[Finding]:
     """Record every finding (waived ones marked), waiver annotations that matched no finding,
-    and a summary; return the unwaived findings.
+    and a summary; return the unwaived findings. ``readiness`` (the fixture) adds the profile's
+    object-scoped waivers (``object:``, ``container:``) to the annotations.
 
     With nothing to check the check is not applicable to this target: it is skipped as N/A.
     """
@@ -278,8 +282,15 @@ def record(
         if finding.workload.source:
             details["source"] = finding.workload.source
         reason = finding.workload.waiver(check_id, finding.container)
+        scoped = (
+            readiness.object_waiver(check_id, finding.workload.ref, finding.container)
+            if readiness is not None and not reason
+            else None
+        )
         if reason:
             details["waived"] = reason
+        elif scoped is not None:
+            details.update(readiness.waived_details(scoped))
         else:
             open_findings.append(finding)
         evidence(finding.label, observed=finding.observed, expected=finding.expected, **details)

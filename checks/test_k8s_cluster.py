@@ -168,7 +168,7 @@ def test_k8s_server_version_is_still_supported(k8s_api: Any, evidence: Any, read
     remediation="Fix or replace the NotReady nodes (kubectl describe node) and relieve the pressure conditions.",
     docs="https://kubernetes.io/docs/concepts/architecture/nodes/#condition",
 )
-def test_k8s_nodes_are_ready_without_pressure(k8s_api: Any, evidence: Any) -> None:
+def test_k8s_nodes_are_ready_without_pressure(k8s_api: Any, evidence: Any, readiness: Any) -> None:
     """Every node is Ready, schedulable and under no pressure.
 
     Each Node has condition Ready=True, no MemoryPressure, DiskPressure or PIDPressure, and is
@@ -201,7 +201,9 @@ def test_k8s_nodes_are_ready_without_pressure(k8s_api: Any, evidence: Any) -> No
             )
     evidence("nodes", observed=len(nodes), expected=">= 1")
     assert nodes, "The cluster has no nodes. Add nodes (or check the namespaces/credentials used)."
-    offenders = record(evidence, k8s_api, "K8S-NODES-READY", findings, len(nodes), "nodes")
+    offenders = record(
+        evidence, k8s_api, "K8S-NODES-READY", findings, len(nodes), "nodes", readiness=readiness
+    )
     assert not offenders, message(offenders, "nodes are not healthy", "Fix the nodes.")
 
 
@@ -250,7 +252,9 @@ def test_k8s_pods_are_ready_and_stable(k8s_api: Any, evidence: Any, readiness: A
                         f"<= {limit}",
                     )
                 )
-    offenders = record(evidence, k8s_api, "K8S-PODS-READY", findings, len(pods), "pods")
+    offenders = record(
+        evidence, k8s_api, "K8S-PODS-READY", findings, len(pods), "pods", readiness=readiness
+    )
     assert not offenders, message(offenders, "pod problems", "Fix the failing pods.")
 
 
@@ -260,7 +264,7 @@ def test_k8s_pods_are_ready_and_stable(k8s_api: Any, evidence: Any, readiness: A
     remediation="Finish or roll back the rollout (kubectl rollout status / undo) and fix what keeps replicas unavailable.",
     docs="https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#deployment-status",
 )
-def test_k8s_rollouts_are_complete(k8s_api: Any, evidence: Any) -> None:
+def test_k8s_rollouts_are_complete(k8s_api: Any, evidence: Any, readiness: Any) -> None:
     """Deployments and StatefulSets are fully rolled out and available.
 
     The controller has observed the latest generation, and updated, ready and available
@@ -299,6 +303,7 @@ def test_k8s_rollouts_are_complete(k8s_api: Any, evidence: Any) -> None:
         findings,
         len(items),
         "Deployments and StatefulSets",
+        readiness=readiness,
     )
     assert not offenders, message(
         offenders, "rollouts are incomplete", "Finish or undo the rollouts."
@@ -361,7 +366,13 @@ def test_k8s_namespaces_enforce_pod_security(k8s_api: Any, evidence: Any, readin
                 )
             )
     offenders = record(
-        evidence, k8s_api, "K8S-PSA-LABELS", findings, len(namespaces), "application namespaces"
+        evidence,
+        k8s_api,
+        "K8S-PSA-LABELS",
+        findings,
+        len(namespaces),
+        "application namespaces",
+        readiness=readiness,
     )
     assert not offenders, message(
         offenders, "namespaces do not enforce pod security", f"Label them enforce={level}."
@@ -374,7 +385,7 @@ def test_k8s_namespaces_enforce_pod_security(k8s_api: Any, evidence: Any, readin
     remediation="Add a ResourceQuota to each application namespace (requests/limits of cpu and memory, pod count).",
     docs="https://kubernetes.io/docs/concepts/policy/resource-quotas/",
 )
-def test_k8s_namespaces_have_resource_quotas(k8s_api: Any, evidence: Any) -> None:
+def test_k8s_namespaces_have_resource_quotas(k8s_api: Any, evidence: Any, readiness: Any) -> None:
     """Application namespaces have a ResourceQuota.
 
     Every namespace running workloads (or named in the target's namespaces) has at least one
@@ -382,7 +393,13 @@ def test_k8s_namespaces_have_resource_quotas(k8s_api: Any, evidence: Any) -> Non
     """
     findings, checked = _namespace_findings(k8s_api, "resourcequotas", "ResourceQuota")
     offenders = record(
-        evidence, k8s_api, "K8S-NS-QUOTA", findings, checked, "application namespaces"
+        evidence,
+        k8s_api,
+        "K8S-NS-QUOTA",
+        findings,
+        checked,
+        "application namespaces",
+        readiness=readiness,
     )
     assert not offenders, message(offenders, "namespaces have no quota", "Add a ResourceQuota.")
 
@@ -432,7 +449,9 @@ def test_k8s_resource_quotas_have_room(k8s_api: Any, evidence: Any, readiness: A
                         f"< {limit:g}% of hard",
                     )
                 )
-    offenders = record(evidence, k8s_api, "K8S-QUOTA-USAGE", findings, len(quotas), "quotas")
+    offenders = record(
+        evidence, k8s_api, "K8S-QUOTA-USAGE", findings, len(quotas), "quotas", readiness
+    )
     assert not offenders, message(offenders, "quotas are (nearly) full", "Raise the limits.")
 
 
@@ -442,7 +461,7 @@ def test_k8s_resource_quotas_have_room(k8s_api: Any, evidence: Any, readiness: A
     remediation="Add a LimitRange with default requests and limits to each application namespace.",
     docs="https://kubernetes.io/docs/concepts/policy/limit-range/",
 )
-def test_k8s_namespaces_have_limit_ranges(k8s_api: Any, evidence: Any) -> None:
+def test_k8s_namespaces_have_limit_ranges(k8s_api: Any, evidence: Any, readiness: Any) -> None:
     """Application namespaces have a LimitRange.
 
     Every namespace running workloads (or named in the target's namespaces) has a LimitRange
@@ -450,7 +469,13 @@ def test_k8s_namespaces_have_limit_ranges(k8s_api: Any, evidence: Any) -> None:
     """
     findings, checked = _namespace_findings(k8s_api, "limitranges", "LimitRange")
     offenders = record(
-        evidence, k8s_api, "K8S-NS-LIMITRANGE", findings, checked, "application namespaces"
+        evidence,
+        k8s_api,
+        "K8S-NS-LIMITRANGE",
+        findings,
+        checked,
+        "application namespaces",
+        readiness=readiness,
     )
     assert not offenders, message(offenders, "namespaces have no LimitRange", "Add a LimitRange.")
 
@@ -585,7 +610,13 @@ def test_k8s_an_ingress_controller_serves_the_ingresses(
         )
     checked = len(ingresses) + len(used if ingresses else classes)
     offenders = record(
-        evidence, k8s_api, "K8S-INGRESS-CONTROLLER", findings, checked, "Ingresses and classes"
+        evidence,
+        k8s_api,
+        "K8S-INGRESS-CONTROLLER",
+        findings,
+        checked,
+        "Ingresses and classes",
+        readiness,
     )
     assert not offenders, message(
         offenders, "Ingresses have no running controller", "Run the ingress controller."
@@ -598,7 +629,9 @@ def test_k8s_an_ingress_controller_serves_the_ingresses(
     remediation="Raise the HPA's maxReplicas (and the quota and nodes behind it), or fix what keeps ScalingActive False (usually missing metrics or requests).",
     docs="https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#appendix-horizontal-pod-autoscaler-status-conditions",
 )
-def test_k8s_autoscalers_are_active_and_below_their_maximum(k8s_api: Any, evidence: Any) -> None:
+def test_k8s_autoscalers_are_active_and_below_their_maximum(
+    k8s_api: Any, evidence: Any, readiness: Any
+) -> None:
     """HorizontalPodAutoscalers are active and not stuck at their maximum.
 
     Every HPA in scope reports a status (the controller has evaluated it), condition
@@ -625,7 +658,9 @@ def test_k8s_autoscalers_are_active_and_below_their_maximum(k8s_api: Any, eviden
             findings.append(
                 Finding(who, None, "currentReplicas", current, f"< maxReplicas {maximum}")
             )
-    offenders = record(evidence, k8s_api, "K8S-HPA-HEADROOM", findings, len(hpas), "autoscalers")
+    offenders = record(
+        evidence, k8s_api, "K8S-HPA-HEADROOM", findings, len(hpas), "autoscalers", readiness
+    )
     assert not offenders, message(
         offenders, "autoscalers cannot scale further", "Raise maxReplicas or fix the metrics."
     )
@@ -637,7 +672,7 @@ def test_k8s_autoscalers_are_active_and_below_their_maximum(k8s_api: Any, eviden
     remediation="Check the claim's StorageClass and events (kubectl describe pvc) until it is Bound.",
     docs="https://kubernetes.io/docs/concepts/storage/persistent-volumes/",
 )
-def test_k8s_volume_claims_are_bound(k8s_api: Any, evidence: Any) -> None:
+def test_k8s_volume_claims_are_bound(k8s_api: Any, evidence: Any, readiness: Any) -> None:
     """PersistentVolumeClaims are Bound.
 
     Every PersistentVolumeClaim in scope has status.phase Bound.
@@ -651,7 +686,15 @@ def test_k8s_volume_claims_are_bound(k8s_api: Any, evidence: Any) -> None:
         for c in claims
         if (c.get("status") or {}).get("phase") != "Bound"
     ]
-    offenders = record(evidence, k8s_api, "K8S-PVC-BOUND", findings, len(claims), "volume claims")
+    offenders = record(
+        evidence,
+        k8s_api,
+        "K8S-PVC-BOUND",
+        findings,
+        len(claims),
+        "volume claims",
+        readiness=readiness,
+    )
     assert not offenders, message(offenders, "claims are not bound", "Bind the claims.")
 
 
@@ -730,6 +773,7 @@ def test_k8s_certificates_are_ready_and_not_expiring(
         findings,
         len(certificates) + int(required),
         "cert-manager Certificates",
+        readiness=readiness,
     )
     assert not offenders, message(
         offenders, "certificates are not ready or expire soon", "Renew them."
@@ -747,7 +791,9 @@ def _is_app_subject(subject_: dict[str, Any], binding_namespace: str | None) -> 
     remediation="Bind the application's ServiceAccount to a Role with only the verbs and resources it needs.",
     docs="https://kubernetes.io/docs/concepts/security/rbac-good-practices/",
 )
-def test_k8s_no_app_service_account_is_cluster_admin(k8s_api: Any, evidence: Any) -> None:
+def test_k8s_no_app_service_account_is_cluster_admin(
+    k8s_api: Any, evidence: Any, readiness: Any
+) -> None:
     """No application service account is bound to cluster-admin.
 
     No ClusterRoleBinding or RoleBinding grants the cluster-admin ClusterRole to a
@@ -775,7 +821,13 @@ def test_k8s_no_app_service_account_is_cluster_admin(k8s_api: Any, evidence: Any
                     )
                 )
     offenders = record(
-        evidence, k8s_api, "K8S-RBAC-CLUSTER-ADMIN", findings, len(bindings), "role bindings"
+        evidence,
+        k8s_api,
+        "K8S-RBAC-CLUSTER-ADMIN",
+        findings,
+        len(bindings),
+        "role bindings",
+        readiness=readiness,
     )
     assert not offenders, message(
         offenders, "bindings make application accounts cluster-admin", "Bind a narrower Role."
@@ -809,7 +861,9 @@ def _wildcard_secret_rules(role: dict[str, Any]) -> list[str]:
     remediation="Name the resources and verbs the app needs (usually get on named secrets) instead of '*'.",
     docs="https://kubernetes.io/docs/concepts/security/rbac-good-practices/#least-privilege",
 )
-def test_k8s_no_role_grants_secrets_through_a_wildcard(k8s_api: Any, evidence: Any) -> None:
+def test_k8s_no_role_grants_secrets_through_a_wildcard(
+    k8s_api: Any, evidence: Any, readiness: Any
+) -> None:
     """No custom Role or ClusterRole grants secrets through a wildcard.
 
     No Role or ClusterRole other than the built-in ones (cluster-admin, admin, edit, view,
@@ -828,7 +882,13 @@ def test_k8s_no_role_grants_secrets_through_a_wildcard(k8s_api: Any, evidence: A
         for rule in _wildcard_secret_rules(r)
     ]
     offenders = record(
-        evidence, k8s_api, "K8S-RBAC-SECRETS-WILDCARD", findings, len(roles), "custom roles"
+        evidence,
+        k8s_api,
+        "K8S-RBAC-SECRETS-WILDCARD",
+        findings,
+        len(roles),
+        "custom roles",
+        readiness=readiness,
     )
     assert not offenders, message(offenders, "roles grant secrets through a wildcard", "Name them.")
 
@@ -862,7 +922,13 @@ def test_k8s_manifests_match_the_kubernetes_schemas(
     if unchecked:
         evidence("no schema (not validated)", observed=unchecked, expected="custom resources only")
     offenders = record(
-        evidence, k8s_api, "K8S-MANIFESTS-VALID", findings, checked, "manifest objects"
+        evidence,
+        k8s_api,
+        "K8S-MANIFESTS-VALID",
+        findings,
+        checked,
+        "manifest objects",
+        readiness=readiness,
     )
     assert not offenders, message(
         offenders, "objects do not match the Kubernetes schemas", "Fix the manifests."

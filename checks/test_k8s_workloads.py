@@ -56,7 +56,9 @@ DOCS = "https://kubernetes.io/docs/concepts/workloads/"
     remediation="Add a readinessProbe (e.g. httpGet on the app's /ready endpoint) to every container the Service sends traffic to.",
     docs="https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/",
 )
-def test_k8s_containers_behind_a_service_have_readiness_probes(k8s_api: Any, evidence: Any) -> None:
+def test_k8s_containers_behind_a_service_have_readiness_probes(
+    k8s_api: Any, evidence: Any, readiness: Any
+) -> None:
     """Containers behind a Service have a readiness probe.
 
     Every container of a long-running workload whose pods a Service of its namespace selects
@@ -70,7 +72,13 @@ def test_k8s_containers_behind_a_service_have_readiness_probes(k8s_api: Any, evi
         lambda w, c: (bool(c.get("readinessProbe")), c.get("readinessProbe")),
     )
     offenders = record(
-        evidence, k8s_api, "K8S-PROBE-READINESS", findings, checked, "containers behind a Service"
+        evidence,
+        k8s_api,
+        "K8S-PROBE-READINESS",
+        findings,
+        checked,
+        "containers behind a Service",
+        readiness=readiness,
     )
     assert not offenders, message(
         offenders, "containers behind a Service have no readiness probe", "Set readinessProbe."
@@ -83,7 +91,9 @@ def test_k8s_containers_behind_a_service_have_readiness_probes(k8s_api: Any, evi
     remediation="Add a livenessProbe that fails only when the process is stuck (not when a dependency is down).",
     docs="https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/",
 )
-def test_k8s_long_running_containers_have_liveness_probes(k8s_api: Any, evidence: Any) -> None:
+def test_k8s_long_running_containers_have_liveness_probes(
+    k8s_api: Any, evidence: Any, readiness: Any
+) -> None:
     """Long-running containers have a liveness probe.
 
     Every app container of a Deployment, StatefulSet, DaemonSet, ReplicaSet or bare Pod declares
@@ -98,7 +108,13 @@ def test_k8s_long_running_containers_have_liveness_probes(k8s_api: Any, evidence
         lambda w, c: (bool(c.get("livenessProbe")), c.get("livenessProbe")),
     )
     offenders = record(
-        evidence, k8s_api, "K8S-PROBE-LIVENESS", findings, checked, "long-running containers"
+        evidence,
+        k8s_api,
+        "K8S-PROBE-LIVENESS",
+        findings,
+        checked,
+        "long-running containers",
+        readiness=readiness,
     )
     assert not offenders, message(
         offenders, "containers have no liveness probe", "Set livenessProbe."
@@ -111,7 +127,9 @@ def test_k8s_long_running_containers_have_liveness_probes(k8s_api: Any, evidence
     remediation="Point the livenessProbe at a cheap 'process alive' endpoint and the readinessProbe at a 'can serve' endpoint.",
     docs="https://kubernetes.io/docs/concepts/configuration/liveness-readiness-startup-probes/",
 )
-def test_k8s_liveness_and_readiness_probes_differ(k8s_api: Any, evidence: Any) -> None:
+def test_k8s_liveness_and_readiness_probes_differ(
+    k8s_api: Any, evidence: Any, readiness: Any
+) -> None:
     """Liveness and readiness probes are not identical.
 
     A container whose liveness probe calls exactly what its readiness probe calls is restarted
@@ -136,7 +154,13 @@ def test_k8s_liveness_and_readiness_probes_differ(k8s_api: Any, evidence: Any) -
         == list(iter_probe_handlers(c["readinessProbe"]))
     ]
     offenders = record(
-        evidence, k8s_api, "K8S-PROBE-IDENTICAL", findings, len(both), "containers with both probes"
+        evidence,
+        k8s_api,
+        "K8S-PROBE-IDENTICAL",
+        findings,
+        len(both),
+        "containers with both probes",
+        readiness=readiness,
     )
     assert not offenders, message(
         offenders,
@@ -180,7 +204,13 @@ def test_k8s_slow_starting_containers_have_startup_probes(
         if not c.get("startupProbe")
     ]
     offenders = record(
-        evidence, k8s_api, "K8S-PROBE-STARTUP", findings, len(slow), "slow-starting containers"
+        evidence,
+        k8s_api,
+        "K8S-PROBE-STARTUP",
+        findings,
+        len(slow),
+        "slow-starting containers",
+        readiness=readiness,
     )
     assert not offenders, message(
         offenders, "slow starters have no startup probe", "Set startupProbe."
@@ -219,7 +249,9 @@ def test_k8s_containers_have_resource_requests_and_limits(
     findings, checked = per_container(
         workloads(k8s_api), "resources", ", ".join(needed), missing, init=True
     )
-    offenders = record(evidence, k8s_api, "K8S-RESOURCES", findings, checked, "containers")
+    offenders = record(
+        evidence, k8s_api, "K8S-RESOURCES", findings, checked, "containers", readiness=readiness
+    )
     assert not offenders, message(
         offenders, "containers lack resource requests or limits", "Set resources."
     )
@@ -263,7 +295,13 @@ def test_k8s_workloads_run_enough_replicas(k8s_api: Any, evidence: Any, readines
     scalable = _effective_replicas(k8s_api)
     findings = [Finding(w, None, field, n, f">= {limit}") for w, n, field in scalable if n < limit]
     offenders = record(
-        evidence, k8s_api, "K8S-REPLICAS", findings, len(scalable), "Deployments and StatefulSets"
+        evidence,
+        k8s_api,
+        "K8S-REPLICAS",
+        findings,
+        len(scalable),
+        "Deployments and StatefulSets",
+        readiness=readiness,
     )
     assert not offenders, message(
         offenders, "workloads run too few replicas", f"Set replicas >= {limit}."
@@ -286,7 +324,9 @@ def _pdb_problem(pdb: dict[str, Any], replicas: int) -> str | None:
     remediation="Add a PodDisruptionBudget selecting the pods with maxUnavailable: 1 (or minAvailable below the replica count).",
     docs="https://kubernetes.io/docs/tasks/run-application/configure-pdb/",
 )
-def test_k8s_replicated_workloads_have_a_non_blocking_pdb(k8s_api: Any, evidence: Any) -> None:
+def test_k8s_replicated_workloads_have_a_non_blocking_pdb(
+    k8s_api: Any, evidence: Any, readiness: Any
+) -> None:
     """Replicated workloads have a PodDisruptionBudget that allows evictions.
 
     Every Deployment or StatefulSet running two or more replicas is selected by a
@@ -321,7 +361,13 @@ def test_k8s_replicated_workloads_have_a_non_blocking_pdb(k8s_api: Any, evidence
                     )
                 )
     offenders = record(
-        evidence, k8s_api, "K8S-PDB", findings, len(replicated), "replicated workloads"
+        evidence,
+        k8s_api,
+        "K8S-PDB",
+        findings,
+        len(replicated),
+        "replicated workloads",
+        readiness=readiness,
     )
     assert not offenders, message(
         offenders, "replicated workloads lack a usable PDB", "Set maxUnavailable: 1."
@@ -387,7 +433,9 @@ def test_k8s_autoscalers_keep_min_replicas_and_have_targets(
                 findings.append(
                     Finding(workload, None, "HorizontalPodAutoscaler", "none", "one targets it")
                 )
-    offenders = record(evidence, k8s_api, "K8S-HPA", findings, checked, "autoscalers")
+    offenders = record(
+        evidence, k8s_api, "K8S-HPA", findings, checked, "autoscalers", readiness=readiness
+    )
     assert not offenders, message(
         offenders, "autoscaling problems", "Fix the HorizontalPodAutoscalers."
     )
@@ -432,7 +480,7 @@ def declared_replicas(workload: Workload) -> Any:
     docs="https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#migrating-deployments-and-statefulsets-to-horizontal-autoscaling",
 )
 def test_k8s_autoscaled_workloads_leave_the_replica_count_to_the_autoscaler(
-    k8s_api: Any, evidence: Any
+    k8s_api: Any, evidence: Any, readiness: Any
 ) -> None:
     """Autoscaled workloads do not fight their autoscaler over the replica count.
 
@@ -479,6 +527,7 @@ def test_k8s_autoscaled_workloads_leave_the_replica_count_to_the_autoscaler(
         findings,
         len(scaled),
         "autoscaled workloads",
+        readiness,
     )
     assert not offenders, message(
         offenders,
@@ -493,7 +542,9 @@ def test_k8s_autoscaled_workloads_leave_the_replica_count_to_the_autoscaler(
     remediation="Add topologySpreadConstraints (topologyKey topology.kubernetes.io/zone) or a podAntiAffinity on kubernetes.io/hostname.",
     docs="https://kubernetes.io/docs/concepts/scheduling-eviction/topology-spread-constraints/",
 )
-def test_k8s_replicated_workloads_spread_their_pods(k8s_api: Any, evidence: Any) -> None:
+def test_k8s_replicated_workloads_spread_their_pods(
+    k8s_api: Any, evidence: Any, readiness: Any
+) -> None:
     """Replicated workloads spread their pods across nodes or zones.
 
     Every Deployment or StatefulSet running two or more replicas declares
@@ -516,7 +567,13 @@ def test_k8s_replicated_workloads_spread_their_pods(k8s_api: Any, evidence: Any)
                 )
             )
     offenders = record(
-        evidence, k8s_api, "K8S-SPREAD", findings, len(replicated), "replicated workloads"
+        evidence,
+        k8s_api,
+        "K8S-SPREAD",
+        findings,
+        len(replicated),
+        "replicated workloads",
+        readiness=readiness,
     )
     assert not offenders, message(
         offenders, "workloads may place every replica together", "Spread the pods."
@@ -543,7 +600,7 @@ def image_problem(image: str) -> str | None:
     remediation="Pin every image to a release tag (better: a @sha256 digest); never latest or no tag.",
     docs="https://kubernetes.io/docs/concepts/containers/images/#image-names",
 )
-def test_k8s_images_are_pinned(k8s_api: Any, evidence: Any) -> None:
+def test_k8s_images_are_pinned(k8s_api: Any, evidence: Any, readiness: Any) -> None:
     """Container images are pinned to a tag or digest.
 
     No container, init containers included, uses an image without a tag or tagged latest, so
@@ -558,7 +615,9 @@ def test_k8s_images_are_pinned(k8s_api: Any, evidence: Any) -> None:
     findings, checked = per_container(
         workloads(k8s_api), "image", "a pinned tag or digest", pinned, init=True
     )
-    offenders = record(evidence, k8s_api, "K8S-IMAGE-TAG", findings, checked, "containers")
+    offenders = record(
+        evidence, k8s_api, "K8S-IMAGE-TAG", findings, checked, "containers", readiness=readiness
+    )
     assert not offenders, message(
         offenders, "images are not pinned", "Use a release tag or digest."
     )
@@ -621,7 +680,9 @@ def test_k8s_images_are_pulled_by_a_safe_policy(
         safe,
         init=True,
     )
-    offenders = record(evidence, k8s_api, "K8S-IMAGE-PULL-POLICY", findings, checked, "containers")
+    offenders = record(
+        evidence, k8s_api, "K8S-IMAGE-PULL-POLICY", findings, checked, "containers", readiness
+    )
     assert not offenders, message(
         offenders, "containers may fail to pull or run stale images", "Fix imagePullPolicy."
     )
@@ -633,7 +694,7 @@ def test_k8s_images_are_pulled_by_a_safe_policy(
     remediation="Use strategy.type RollingUpdate (Deployments) / updateStrategy.type RollingUpdate (StatefulSets, DaemonSets).",
     docs="https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#strategy",
 )
-def test_k8s_workloads_update_by_rolling(k8s_api: Any, evidence: Any) -> None:
+def test_k8s_workloads_update_by_rolling(k8s_api: Any, evidence: Any, readiness: Any) -> None:
     """Workloads update by rolling, not by recreating.
 
     Deployments use strategy RollingUpdate (not Recreate), StatefulSets and DaemonSets
@@ -649,7 +710,13 @@ def test_k8s_workloads_update_by_rolling(k8s_api: Any, evidence: Any) -> None:
         if kind != "RollingUpdate":
             findings.append(Finding(workload, None, f"{key}.type", kind, "RollingUpdate"))
     offenders = record(
-        evidence, k8s_api, "K8S-ROLLING-UPDATE", findings, len(updatable), "updatable workloads"
+        evidence,
+        k8s_api,
+        "K8S-ROLLING-UPDATE",
+        findings,
+        len(updatable),
+        "updatable workloads",
+        readiness=readiness,
     )
     assert not offenders, message(offenders, "workloads do not roll", "Use RollingUpdate.")
 
@@ -687,7 +754,13 @@ def test_k8s_served_containers_shut_down_gracefully(
         served_workloads(k8s_api), "lifecycle.preStop", f"preStop set, grace >= {limit}s", graceful
     )
     offenders = record(
-        evidence, k8s_api, "K8S-PRESTOP-GRACE", findings, checked, "containers behind a Service"
+        evidence,
+        k8s_api,
+        "K8S-PRESTOP-GRACE",
+        findings,
+        checked,
+        "containers behind a Service",
+        readiness=readiness,
     )
     assert not offenders, message(
         offenders, "containers may drop requests on shutdown", "Add a preStop hook."
@@ -700,7 +773,9 @@ def test_k8s_served_containers_shut_down_gracefully(
     remediation="Set spec.template.spec.priorityClassName to a PriorityClass for the service's tier.",
     docs="https://kubernetes.io/docs/concepts/scheduling-eviction/pod-priority-preemption/",
 )
-def test_k8s_long_running_workloads_set_a_priority_class(k8s_api: Any, evidence: Any) -> None:
+def test_k8s_long_running_workloads_set_a_priority_class(
+    k8s_api: Any, evidence: Any, readiness: Any
+) -> None:
     """Long-running workloads set a priority class.
 
     Every Deployment, StatefulSet, DaemonSet, ReplicaSet and bare Pod names a
@@ -713,7 +788,13 @@ def test_k8s_long_running_workloads_set_a_priority_class(k8s_api: Any, evidence:
         if not w.pod_spec.get("priorityClassName")
     ]
     offenders = record(
-        evidence, k8s_api, "K8S-PRIORITY-CLASS", findings, len(running), "long-running workloads"
+        evidence,
+        k8s_api,
+        "K8S-PRIORITY-CLASS",
+        findings,
+        len(running),
+        "long-running workloads",
+        readiness=readiness,
     )
     assert not offenders, message(
         offenders, "workloads have no priority class", "Set priorityClassName."
@@ -760,7 +841,9 @@ def _without_previous_revision(k8s_api: Any, items: list[Workload]) -> list[Find
     remediation="Keep spec.revisionHistoryLimit at 1 or more (default 10) so `kubectl rollout undo` has a revision to go back to.",
     docs="https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#revision-history-limit",
 )
-def test_k8s_workloads_keep_a_revision_to_roll_back_to(k8s_api: Any, evidence: Any) -> None:
+def test_k8s_workloads_keep_a_revision_to_roll_back_to(
+    k8s_api: Any, evidence: Any, readiness: Any
+) -> None:
     """Deployments and StatefulSets keep old revisions to roll back to.
 
     spec.revisionHistoryLimit (default 10) is at least 1: with 0 the old ReplicaSets or
@@ -784,6 +867,7 @@ def test_k8s_workloads_keep_a_revision_to_roll_back_to(k8s_api: Any, evidence: A
         findings,
         len(items),
         "Deployments and StatefulSets",
+        readiness=readiness,
     )
     assert not offenders, message(
         offenders, "workloads keep no revision to roll back to", "Set revisionHistoryLimit >= 1."

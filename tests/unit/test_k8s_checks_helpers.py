@@ -3,6 +3,7 @@ end of support, ingress classes."""
 
 from __future__ import annotations
 
+import ast
 import json
 from datetime import date
 from typing import Any
@@ -123,3 +124,21 @@ def test_ingress_class_is_named_then_legacy_then_default(
     ingress: dict[str, Any], default: str | None, expected: str | None
 ) -> None:
     assert _ingress_class(ingress, default) == expected
+
+
+def _record_calls_without_profile_waivers() -> list[str]:
+    missing = []
+    for module in sorted(checks_dir().glob("test_k8s_*.py")):  # type: ignore[union-attr]
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        for call in ast.walk(tree):
+            if not (isinstance(call, ast.Call) and getattr(call.func, "id", None) == "record"):
+                continue
+            passes = len(call.args) >= 7 or any(k.arg == "readiness" for k in call.keywords)
+            if not passes:
+                missing.append(f"{module.name}:{call.lineno}")
+    return missing
+
+
+def test_every_kubernetes_check_that_records_findings_honours_profile_object_waivers() -> None:
+    # record() applies the profile's object-scoped waivers only when given the readiness fixture.
+    assert _record_calls_without_profile_waivers() == []
