@@ -282,12 +282,14 @@ def _kept_message(result: ItemResult, recorded: Mapping[str, Mapping[str, Any]])
 def _waivers(env: _Environment) -> list[Waiver]:
     """The waivers the results recorded. A waiver covered critical items with a wildcard only
     if it said so, and then it shows them among the items it applied to."""
-    found: dict[tuple[str, str, str], Waiver] = {}
+    found: dict[tuple[str, ...], Waiver] = {}
     for result in env.results:
         critical = {i["id"] for i in result.data["items"] if i["severity"] == "critical"}
         for w in result.data["waivers"]:
             covers = w["state"] == "applied" and bool(critical.intersection(w["items"]))
-            key = (w["id"], w["by"], w["until"])
+            # An object-scoped waiver must stay one: as an item waiver it would waive the item.
+            scope = (w.get("object"), w.get("container"))
+            key = (w["id"], w["by"], w["until"], *map(str, scope))
             known = found.get(key)
             found[key] = Waiver(
                 id=w["id"],
@@ -295,6 +297,9 @@ def _waivers(env: _Environment) -> list[Waiver]:
                 by=w["by"],
                 until=date.fromisoformat(w["until"]),
                 covers_critical=covers or bool(known and known.covers_critical),
+                object=scope[0],
+                container=scope[1],
+                source=w.get("source"),
             )
     return list(found.values())
 

@@ -168,3 +168,12 @@ def test_a_result_without_a_policy_needs_the_profile() -> None:
     assert merged.decision is Decision.INCOMPLETE
     assert merged.reasons[0].startswith("prod shard 0/2 (prod-0.json) records no policy")
     assert decide(parts, Rules(policy=Policy())).decision is Decision.GO
+
+
+def test_an_object_scoped_waiver_stays_scoped_and_does_not_waive_the_item() -> None:
+    """A waiver for one object's findings must not become a waiver of the whole item."""
+    waiver = (Waiver("C-3", "one pod", "ops", date(2999, 1, 1), object="shop/Deployment/api"),)
+    merged = decide(shards(2, {3: F}, waivers=waiver))
+    outcomes = {i.spec.id: i.outcome.value for i in merged.items}
+    assert outcomes["C-3"] == "failed"
+    assert [w.waiver.object for w in merged.waivers] == ["shop/Deployment/api"]
