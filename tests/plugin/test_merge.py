@@ -8,6 +8,7 @@ import shlex
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from tests.plugin.test_shards import SHARDS, make_suite, nodeids, run_shard
 from tests.plugin.test_xdist import validate_result
 
 REPO = Path(__file__).resolve().parents[2]
+UNTIL = (date.today() + timedelta(days=30)).isoformat()  # within policy.max_waiver_days
 
 TWO_CLUSTERS = """
 policy:
@@ -234,8 +236,8 @@ def test_the_profile_given_to_the_merge_decides_with_its_waivers(
         profiles:
           prod:
             waivers:
-              - {id: "OPS-1[disk]", reason: "disk alert ships next week", by: ops, until: 2999-01-01}
-        """,
+              - {id: "OPS-1[disk]", reason: "disk alert ships next week", by: ops, until: UNTIL}
+        """.replace("UNTIL", UNTIL),
     )
     status, _, _ = merge(
         project, capsys, *parts, "--readiness-config", "readiness.yaml", "--readiness", "prod",
@@ -246,7 +248,7 @@ def test_the_profile_given_to_the_merge_decides_with_its_waivers(
     assert item["outcome"] == "waived"
     assert (
         item["message"]
-        == "waived until 2999-01-01 by ops: disk alert ships next week (failure: no disk alert)"
+        == f"waived until {UNTIL} by ops: disk alert ships next week (failure: no disk alert)"
     )
     assert merged["decision"] == "GO"
     assert status == 0
@@ -262,8 +264,8 @@ def test_waivers_the_shards_applied_still_apply_without_a_profile(
         profiles:
           prod:
             waivers:
-              - {id: "OPS-1[disk]", reason: "next week", by: ops, until: 2999-01-01}
-        """,
+              - {id: "OPS-1[disk]", reason: "next week", by: ops, until: UNTIL}
+        """.replace("UNTIL", UNTIL),
     )
     parts = shards(project)
     status, _, _ = merge(project, capsys, *parts, "--json", "merged.json")
