@@ -22,31 +22,36 @@ _FIX = "pass a file written by --readiness-json"
 
 def load_baseline(path: Path) -> dict[str, Any]:
     """Read and check a previous JSON result; raise ConfigError naming the file and the key."""
+    return load_result(path, "baseline", _FIX)
+
+
+def load_result(path: Path, what: str, fix: str) -> dict[str, Any]:
+    """Read a JSON result and check it against the result schema (also used by merge)."""
     source = str(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(source, None, "baseline file not found", _FIX) from None
+        raise ConfigError(source, None, f"{what} file not found", fix) from None
     except (OSError, UnicodeDecodeError) as exc:
-        problem = f"cannot read the baseline ({type(exc).__name__})"
-        raise ConfigError(source, None, problem, _FIX) from None
+        problem = f"cannot read the {what} ({type(exc).__name__})"
+        raise ConfigError(source, None, problem, fix) from None
     except ValueError as exc:
-        raise ConfigError(source, None, f"the baseline is not JSON ({exc})", _FIX) from None
-    _check(data, source)
+        raise ConfigError(source, None, f"the {what} is not JSON ({exc})", fix) from None
+    _check(data, source, fix)
     return dict(data)
 
 
-def _check(data: Any, source: str) -> None:
+def _check(data: Any, source: str, fix: str) -> None:
     """The whole result schema, so that nothing the comparison or a report reads is malformed."""
     version = data.get("schema_version") if isinstance(data, dict) else None
     if isinstance(data, dict) and version != SCHEMA_VERSION:
         raise ConfigError(
-            source, "schema_version", f"expected {SCHEMA_VERSION}, got {version!r}", _FIX
+            source, "schema_version", f"expected {SCHEMA_VERSION}, got {version!r}", fix
         )
     try:
         validate(data, source=source, schema=result_schema())
     except ConfigError as exc:
-        raise ConfigError(source, exc.key or None, exc.problem, _FIX) from None
+        raise ConfigError(source, exc.key or None, exc.problem, fix) from None
 
 
 def compare(verdict: Verdict, previous: dict[str, Any], source: str) -> BaselineDiff:

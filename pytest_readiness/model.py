@@ -349,6 +349,22 @@ class SectionRow:
 
 
 @dataclass(frozen=True)
+class Shard:
+    """One part of a suite split by ``--readiness-shard=INDEX/COUNT`` (pytest_readiness.shards).
+
+    ``suite`` is every node id of the selection before the split, so that a merge can tell
+    which items of the suite no shard result holds.
+    """
+
+    index: int
+    count: int
+    suite: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        return f"shard {self.index}/{self.count}"
+
+
+@dataclass(frozen=True)
 class Scope:
     """What part of the checklist this run looked at."""
 
@@ -356,16 +372,18 @@ class Scope:
     total: int
     narrowed_by: tuple[str, ...] = ()  # human descriptions: "-m critical", "paths: tests/db"
     critical_left_out: int = 0  # critical items of the suite the selection did not run
+    shard: Shard | None = None  # a shard run is a part of a decision, not one (merge decides)
 
     @property
     def full(self) -> bool:
-        return not self.narrowed_by and self.selected == self.total
+        return not self.narrowed_by and self.shard is None and self.selected == self.total
 
     def describe(self) -> str:
         noun = "item" if self.total == 1 else "items"
         if self.full:
             return f"full, {self.selected} {noun}"
-        what = ", ".join(self.narrowed_by) if self.narrowed_by else "narrowed"
+        parts = ([self.shard.describe()] if self.shard else []) + list(self.narrowed_by)
+        what = ", ".join(parts) if parts else "narrowed"
         text = f"{what}, {self.selected} of {self.total} {noun}"
         if self.critical_left_out:
             left = self.critical_left_out
@@ -387,6 +405,9 @@ class RunInfo:
     plugin_version: str | None = None
     python_version: str | None = None
     workers: int = 0
+    # The decision rules the run applied (policy.policy_facts), so a merge can check that
+    # every result it combines was decided under the same policy.
+    policy: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -95,6 +95,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="compare with a previous --readiness-json result: new failures, fixed items, score change",
     )
+    group.addoption(
+        "--readiness-shard",
+        metavar="INDEX/COUNT",
+        default=None,
+        help="run only shard INDEX (0-based) of COUNT, a stable split of the selected items; "
+        "merge the shards' JSON results with `pytest-readiness merge`",
+    )
+    group.addoption(
+        "--readiness-shards",
+        metavar="COUNT",
+        default=None,
+        help="split into COUNT shards and run the one $JOB_COMPLETION_INDEX names "
+        "(a Kubernetes Indexed Job; default: $READINESS_SHARDS)",
+    )
     parser.addini("readiness_config", CONFIG_HELP, type="paths", default=[])
 
 
@@ -131,7 +145,11 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
 
     from pytest_readiness.session import ReadinessSession
+    from pytest_readiness.shards import SHARD_KEY, ShardSelector, resolve
 
+    shard = resolve(
+        config.getoption("readiness_shard"), config.getoption("readiness_shards"), os.environ
+    )
     _interrupt_on_sigterm(config)
     redactor = redactor_for(profile)
     is_worker = hasattr(config, "workerinput")
@@ -140,6 +158,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SESSION_KEY] = session
     register = config.pluginmanager.register
     register(session, "readiness-session")
+    if shard is not None:
+        config.stash[SHARD_KEY] = ShardSelector(*shard)
+        register(config.stash[SHARD_KEY], "readiness-shard")
     register(OutputRedactor(redactor), "readiness-output-redactor")
     if config.option.debug and redactor.secrets:  # pytest's --debug log records every hook call
         sys.stderr.write(

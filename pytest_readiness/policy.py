@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from fnmatch import fnmatchcase
+from typing import Any
 
 from pytest_readiness.model import (
     EXPIRING_DAYS,
@@ -70,6 +71,27 @@ class Policy:
     delay_exit_zero: bool = False
     max_waiver_days: int = DEFAULT_MAX_WAIVER_DAYS  # a waiver's `until` at most this far ahead
     strict_waivers: bool = False  # expired or unmatched waivers stop the run (exit 4)
+
+
+def policy_facts(policy: Policy) -> dict[str, Any]:
+    """The policy as JSON values (the result's ``run.policy``): what a merge must find equal."""
+    return {
+        "weights": {sev.value: float(policy.weights.get(sev, 0.0)) for sev in SEVERITIES},
+        "important_min_percent": float(policy.important_min_percent),
+        "default_severity": policy.default_severity.value,
+        "delay_exit_zero": bool(policy.delay_exit_zero),
+    }
+
+
+def policy_from_facts(facts: Mapping[str, Any]) -> Policy:
+    """The inverse of :func:`policy_facts` (for a result checked against the result schema)."""
+    weights = facts.get("weights") or {}
+    return Policy(
+        weights={sev: float(weights.get(sev.value, DEFAULT_WEIGHTS[sev])) for sev in SEVERITIES},
+        important_min_percent=float(facts.get("important_min_percent", 90.0)),
+        default_severity=Severity(facts.get("default_severity", Severity.IMPORTANT.value)),
+        delay_exit_zero=bool(facts.get("delay_exit_zero", False)),
+    )
 
 
 @dataclass(frozen=True)

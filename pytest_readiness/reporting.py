@@ -48,12 +48,12 @@ def publish(
     """Settle the exit status, write every report with it; return the final verdict and problems."""
     verdict = replace(verdict, exit_status=exit_status(verdict, pytest_status, policy))
     reports, problems = requested_reports(config)
-    written = _write(reports, verdict, problems)
+    written = write_reports(reports, verdict, problems)
     if problems:
         final = exit_status(verdict, pytest_status, policy, reports_failed=True)
         if final != verdict.exit_status:
             verdict = replace(verdict, exit_status=final)
-            _write(written, verdict, problems)
+            write_reports(written, verdict, problems)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:  # GitHub Actions: every readiness run leaves its verdict in the job summary
         from pytest_readiness.reporters.markdown import append_step_summary
@@ -75,7 +75,7 @@ def requested_reports(config: pytest.Config) -> tuple[list[Report], list[str]]:
         path = config.getoption(dest, None)
         if path:
             where = "--" + dest.replace("_", "-") + f"={path}"
-            render = _lazy_render(module_name)
+            render = lazy_render(module_name)
             reports.append(Report(where, Path(config.invocation_params.dir, path), render))
     xmlpath = getattr(config.option, "xmlpath", None)
     if xmlpath:
@@ -85,7 +85,7 @@ def requested_reports(config: pytest.Config) -> tuple[list[Report], list[str]]:
     return reports, problems
 
 
-def _lazy_render(module_name: str) -> Callable[[Verdict], str]:
+def lazy_render(module_name: str) -> Callable[[Verdict], str]:
     def render(verdict: Verdict) -> str:
         module: Any = importlib.import_module(module_name)
         return str(module.render(verdict))
@@ -111,7 +111,7 @@ def _junit_report(config: pytest.Config, path: Path, problems: list[str]) -> Rep
     )
 
 
-def _write(reports: list[Report], verdict: Verdict, problems: list[str]) -> list[Report]:
+def write_reports(reports: list[Report], verdict: Verdict, problems: list[str]) -> list[Report]:
     written = []
     for report in reports:
         where = report.where

@@ -13,6 +13,8 @@ import pytest
 
 from pytest_readiness.markers import SEVERITY_NAMES
 from pytest_readiness.model import RunInfo, Scope
+from pytest_readiness.policy import Policy, policy_facts
+from pytest_readiness.shards import shard_of_run
 
 
 def scope_of(config: pytest.Config, selected: int, total: int, critical_left_out: int = 0) -> Scope:
@@ -35,10 +37,17 @@ def scope_of(config: pytest.Config, selected: int, total: int, critical_left_out
         total=max(total, selected),
         narrowed_by=tuple(narrowed),
         critical_left_out=critical_left_out,
+        shard=shard_of_run(config),
     )
 
 
-def run_info(config: pytest.Config, profile: str, source: str | None, started: float) -> RunInfo:
+def run_info(
+    config: pytest.Config,
+    profile: str,
+    source: str | None,
+    started: float,
+    policy: Policy | None = None,
+) -> RunInfo:
     from pytest_readiness import __version__
 
     workers = getattr(config.option, "numprocesses", None)
@@ -53,6 +62,7 @@ def run_info(config: pytest.Config, profile: str, source: str | None, started: f
         plugin_version=__version__,
         python_version=platform.python_version(),
         workers=workers if isinstance(workers, int) else 0,
+        policy=policy_facts(policy) if policy is not None else None,
     )
 
 

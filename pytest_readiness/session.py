@@ -33,6 +33,7 @@ from pytest_readiness.policy import RunState, evaluate, item_outcome, unmatched_
 from pytest_readiness.redaction import Redactor, ReportRedactor, redact_verdict
 from pytest_readiness.reporting import publish
 from pytest_readiness.run_facts import run_info, scope_of
+from pytest_readiness.shards import left_to_other_shards
 from pytest_readiness.worker import (
     EVIDENCE_ATTRIBUTE,
     SPEC_ATTRIBUTE,
@@ -146,7 +147,9 @@ class ReadinessSession:
             item.nodeid: item.stash[SPEC_KEY] for item in session.items if SPEC_KEY in item.stash
         }
         # Whoever deselected them (-m, -k, --deselect, a conftest), these were not evaluated.
-        self.critical_left_out = len(self.critical_collected.difference(self.specs))
+        # Items another shard runs are not left out of the decision (the merge makes it).
+        left_to_others = left_to_other_shards(self.config)
+        self.critical_left_out = len(self.critical_collected.difference(self.specs, left_to_others))
 
     # -- reports (serial and controller) -------------------------------------------------
 
@@ -291,7 +294,13 @@ class ReadinessSession:
                 skipped_modules=tuple(f"{n}: {r}" for n, r in self.skipped_modules.items()),
             ),
             scope=scope_of(self.config, len(self.specs), self.total, self.critical_left_out),
-            run=run_info(self.config, self.profile.name, self.profile.source, self.started),
+            run=run_info(
+                self.config,
+                self.profile.name,
+                self.profile.source,
+                self.started,
+                self.profile.policy,
+            ),
         )
         verdict = redact_verdict(verdict, self.redactor)
         if self.baseline is not None:

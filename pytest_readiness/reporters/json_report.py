@@ -34,6 +34,7 @@ def to_dict(verdict: Verdict) -> dict[str, Any]:
             "selected": verdict.scope.selected,
             "total": verdict.scope.total,
             "narrowed_by": list(verdict.scope.narrowed_by),
+            "critical_left_out": verdict.scope.critical_left_out,
         },
         "totals": {sev.value: _tally(verdict.totals[sev]) for sev in SEVERITIES},
         "counts": {outcome.value: n for outcome, n in verdict.counts.items()},
@@ -88,8 +89,16 @@ def to_dict(verdict: Verdict) -> dict[str, Any]:
             "plugin_version": run.plugin_version,
             "python_version": run.python_version,
             "workers": run.workers,
+            "policy": run.policy,
         },
     }
+    shard = verdict.scope.shard
+    if shard is not None:  # absent unless --readiness-shard (docs/json-report.md)
+        data["scope"]["shard"] = {
+            "index": shard.index,
+            "count": shard.count,
+            "suite": list(shard.suite),
+        }
     if verdict.baseline is not None:  # absent without --readiness-baseline (docs/json-report.md)
         data["baseline"] = _baseline(verdict.baseline)
     return data

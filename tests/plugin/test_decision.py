@@ -95,6 +95,7 @@ def test_marker_m_critical_reports_its_scope(
         "selected": 2,
         "total": 8,
         "narrowed_by": ["critical only"],
+        "critical_left_out": 0,
     }
     result.stdout.fnmatch_lines(
         ["readiness decision: GO - score 100/100 - scope: critical only, 2 of 8 items"]
