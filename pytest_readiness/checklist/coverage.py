@@ -1,7 +1,9 @@
 """Coverage map: which checklist items the built-in checks would verify, and how well we guess.
 
     python -m pytest_readiness.checklist.coverage ../shared/seeds \\
-        --labels tests/data/checklists/suggest-labels.csv --output docs/coverage.md
+        --labels tests/data/checklists/suggest-labels.csv \\
+        --classification ../shared/seed-coverage/seed-items.csv \\
+        --mapping tests/data/checklists/catalogue-to-builtin.csv --output docs/coverage.md
     python -m pytest_readiness.checklist.coverage ... --check   # exit 1 when the file is stale
 
 For every item of the given checklists (files, or the ``*.md``/``*.txt`` files of folders):
@@ -10,6 +12,9 @@ linked (a ``readiness:`` annotation in the file), suggested (the best built-in c
 id only, so the map can be published without the checklists' text. With ``--labels`` (a CSV
 of ``file,line,id,expected`` written by reading the items: the built-in check ids that verify
 an item, space-separated, or empty for none) it also reports the suggestions' precision.
+With ``--classification`` (each item's class and proposed checks, see ``verified``) and
+``--mapping`` (proposed check -> built-in checks) it says which items a built-in check
+verifies, with totals and the proposed checks we lack, ranked by the items they would verify.
 """
 
 from __future__ import annotations
@@ -23,6 +28,19 @@ from pathlib import Path
 
 from pytest_readiness.checklist.document import read_checklist
 from pytest_readiness.checklist.suggest import Check, builtin_checks, rank
+from pytest_readiness.checklist.verified import (
+    Builtin,
+    Classified,
+    Lacking,
+    Tally,
+    Verdict,
+    lacking,
+    read_classification,
+    read_mapping,
+    tally,
+    unmapped,
+    verdict,
+)
 
 SUFFIXES = (".md", ".markdown", ".txt")
 
@@ -42,6 +60,15 @@ class Row:
     @property
     def status(self) -> str:
         return "linked" if self.linked else "suggested" if self.suggested else "manual"
+
+
+@dataclass(frozen=True)
+class Verification:
+    """Each item's verdict by (file, line), the totals by file and the checks we lack."""
+
+    verdicts: dict[tuple[str, int], Verdict]
+    totals: dict[str, Tally]  # by file, then "all"
+    lacking: tuple[Lacking, ...]
 
 
 @dataclass(frozen=True)
@@ -120,7 +147,32 @@ def precision(rows: Sequence[Row], labels: Sequence[Label]) -> Precision:
     return Precision(len(labels), suggested, right, checkable, found, tuple(unmatched))
 
 
-def render(rows: Sequence[Row], result: Precision | None, command: str) -> str:
+def verification(
+    rows: Sequence[Row], items: Sequence[Classified], mapping: dict[str, Builtin]
+) -> Verification:
+    """Match the classification to the map's items; stop on any mismatch (fail closed)."""
+    tasks = {(r.file, r.line) for r in rows if r.kind == "task"}  # table rows are not classified
+    by_place = {(i.file, i.line): i for i in items}
+    problems = [f"not classified: {f}:{n}" for f, n in sorted(tasks - by_place.keys())]
+    problems += [f"no such item: {f}:{n}" for f, n in sorted(by_place.keys() - tasks)]
+    problems += [f"proposed check not in the mapping: {p}" for p in unmapped(items, mapping)]
+    if problems:
+        raise SystemExit("classification does not fit the checklists: " + "; ".join(problems))
+    verdicts = {place: verdict(item, mapping) for place, item in by_place.items()}
+    files = list(dict.fromkeys(r.file for r in rows))
+    totals = {
+        name: tally((by_place[p], verdicts[p]) for p in by_place if name in ("all", p[0]))
+        for name in [*files, "all"]
+    }
+    return Verification(verdicts, totals, tuple(lacking(items, mapping)))
+
+
+def render(
+    rows: Sequence[Row],
+    result: Precision | None,
+    command: str,
+    verified: Verification | None = None,
+) -> str:
     out = [
         "# Coverage map of the seed checklists",
         "",
@@ -150,19 +202,64 @@ def render(rows: Sequence[Row], result: Precision | None, command: str) -> str:
         )
     checks = sorted({c for r in rows for c, _ in r.suggested[:1]})
     out += ["", f"Distinct checks suggested first: {len(checks)}.", ""]
+    if verified is not None:
+        out += _verification_section(verified)
     if result is not None:
         out += _precision_section(result)
+    head = "| line | id | severity | coverage |"
+    if verified is not None:
+        head += " built-in check |"
     for name in files:
-        out += ["", f"## {name}", "", "| line | id | severity | coverage |", "|---|---|---|---|"]
+        out += ["", f"## {name}", "", head, "|---" * head.count(" |") + "|"]
         for row in (r for r in rows if r.file == name):
-            out.append(f"| {row.line} | `{row.id}` | {row.severity} | {_coverage(row)} |")
+            line = f"| {row.line} | `{row.id}` | {row.severity} | {_coverage(row)} |"
+            if verified is not None:
+                found = verified.verdicts.get((row.file, row.line))
+                line += f" {found.text() if found else 'status-table row (not classified)'} |"
+            out.append(line)
     return "\n".join(out) + "\n"
 
 
-def _precision_section(p: Precision) -> list[str]:
-    def share(part: int, whole: int) -> str:
-        return f"{part}/{whole} ({part / whole:.0%})" if whole else "n/a"
+def _share(part: int, whole: int) -> str:
+    return f"{part}/{whole} ({part / whole:.0%})" if whole else "n/a"
 
+
+def _verification_section(v: Verification) -> list[str]:
+    out = [
+        "## Verified by a built-in check",
+        "",
+        "Each item's class and the checks that would decide it come from the classification",
+        "(`../shared/seed-coverage/seed-items.csv`); which built-in checks decide a proposed",
+        "check's claim, fully or in part, from `tests/data/checklists/catalogue-to-builtin.csv`.",
+        "An item is **verified** when built-in checks decide all of its claim, **partly** when",
+        "they decide some of it (an attestation is still needed; human items a check covers in",
+        "part are listed so too), and has **no built-in check yet** when none applies.",
+        "**Decidable** items are all but the human ones and the groups (parents whose nested",
+        "items carry the checks).",
+        "",
+        "| file | items | human | group | decidable | verified | partly | no built-in check yet |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, t in v.totals.items():
+        out.append(
+            f"| {name} | {t.items} | {t.human} | {t.group} | {t.decidable} "
+            f"| {_share(t.verified, t.decidable)} | {t.partly} | {t.missing} |"
+        )
+    out += [
+        "",
+        "### Proposed checks we lack",
+        "",
+        "Ranked by the decidable items each is (one of) the checks for; human items it would",
+        "partly cover break ties.",
+        "",
+        "| proposed check | decidable items | human items in part | why we have none |",
+        "|---|---|---|---|",
+    ]
+    out += [f"| `{x.proposed}` | {x.decidable} | {x.human} | {x.reason} |" for x in v.lacking]
+    return [*out, ""]
+
+
+def _precision_section(p: Precision) -> list[str]:
     return [
         "## Suggestion precision",
         "",
@@ -177,9 +274,9 @@ def _precision_section(p: Precision) -> list[str]:
         "",
         "| measure | value |",
         "|---|---|",
-        f"| precision: the first suggestion is a right check | {share(p.right, p.suggested)} |",
+        f"| precision: the first suggestion is a right check | {_share(p.right, p.suggested)} |",
         f"| recall: items a check verifies that get a right first suggestion "
-        f"| {share(p.found, p.checkable)} |",
+        f"| {_share(p.found, p.checkable)} |",
         f"| labelled items no built-in check verifies | {p.labelled - p.checkable} |",
     ]
 
@@ -196,25 +293,38 @@ def _coverage(row: Row) -> str:
     return text
 
 
-def build(paths: Sequence[Path], labels: Path | None, command: str) -> str:
+def build(
+    paths: Sequence[Path],
+    labels: Path | None,
+    command: str,
+    classification: Path | None = None,
+    mapping: Path | None = None,
+) -> str:
     rows = coverage_rows(checklist_files(paths), builtin_checks())
+    verified = None
+    if classification is not None and mapping is not None:
+        verified = verification(rows, read_classification(classification), read_mapping(mapping))
     result = precision(rows, read_labels(labels)) if labels else None
     if result is not None and result.unmatched:
         raise SystemExit(
             "labels that name no item of the checklists (file, line and id must match): "
             + "; ".join(result.unmatched)
         )
-    return render(rows, result, command)
+    return render(rows, result, command, verified)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pytest_readiness.checklist.coverage")
     parser.add_argument("paths", nargs="+", type=Path, help="checklist files or folders")
     parser.add_argument("--labels", type=Path, help="CSV of hand-labelled items (precision)")
+    parser.add_argument("--classification", type=Path, help="CSV of each item's class")
+    parser.add_argument("--mapping", type=Path, help="CSV of proposed -> built-in checks")
     parser.add_argument("--output", type=Path, help="write here (default: stdout)")
     parser.add_argument("--check", action="store_true", help="exit 1 when --output is stale")
     args = parser.parse_args(argv)
-    text = build(args.paths, args.labels, COMMAND)
+    if (args.classification is None) != (args.mapping is None):
+        parser.error("--classification and --mapping go together")
+    text = build(args.paths, args.labels, COMMAND, args.classification, args.mapping)
     if args.output is None:
         sys.stdout.write(text)
         return 0
@@ -231,7 +341,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 #: How docs/coverage.md is made (stated in the file; the staleness test runs the same).
 COMMAND = (
     "python -m pytest_readiness.checklist.coverage ../shared/seeds "
-    "--labels tests/data/checklists/suggest-labels.csv --output docs/coverage.md"
+    "--labels tests/data/checklists/suggest-labels.csv "
+    "--classification ../shared/seed-coverage/seed-items.csv "
+    "--mapping tests/data/checklists/catalogue-to-builtin.csv --output docs/coverage.md"
 )
 
 if __name__ == "__main__":
