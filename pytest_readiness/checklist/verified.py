@@ -72,12 +72,12 @@ def read_classification(path: Path) -> list[Classified]:
     """Read only the file, line, class and check_id columns (never the items' text)."""
     with path.open(encoding="utf-8", newline="") as handle:
         return [
-            _classified(r["file"], int(r["line"]), r["class"], r["check_id"])
+            classified(r["file"], int(r["line"]), r["class"], r["check_id"])
             for r in csv.DictReader(handle)
         ]
 
 
-def _classified(file: str, line: int, cls: str, check_id: str) -> Classified:
+def classified(file: str, line: int, cls: str, check_id: str) -> Classified:
     if check_id.startswith("x:"):
         return Classified(file, line, cls, (), check_id[2:])
     if cls == HUMAN and not check_id.startswith("~"):

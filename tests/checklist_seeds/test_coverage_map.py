@@ -1,4 +1,8 @@
-"""docs/coverage.md is what the coverage tool writes from the seeds today (not stale)."""
+"""docs/coverage.md is what the coverage tool writes from the seeds today (not stale).
+
+The classification of the seed items lives next to them (../shared/seed-coverage), so it is
+read here only, where ../shared exists.
+"""
 
 from __future__ import annotations
 
@@ -11,17 +15,21 @@ from pytest_readiness.checklist.coverage import (
     coverage_rows,
     precision,
     read_labels,
+    verification,
 )
 from pytest_readiness.checklist.suggest import builtin_checks
+from pytest_readiness.checklist.verified import read_classification, read_mapping
 from tests.checklist_seeds.conftest import SEEDS
 
 REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "coverage.md"
 LABELS = REPO / "tests" / "data" / "checklists" / "suggest-labels.csv"
+MAPPING = REPO / "tests" / "data" / "checklists" / "catalogue-to-builtin.csv"
+CLASSIFICATION = SEEDS.parent / "seed-coverage" / "seed-items.csv"
 
 
 def test_coverage_map_is_up_to_date() -> None:
-    expected = build([SEEDS], LABELS, COMMAND)
+    expected = build([SEEDS], LABELS, COMMAND, CLASSIFICATION, MAPPING)
     assert DOC.read_text(encoding="utf-8") == expected, f"docs/coverage.md is stale: run {COMMAND}"
 
 
@@ -42,3 +50,21 @@ def test_suggestions_stay_mostly_right() -> None:
     result = precision(rows, read_labels(LABELS))
     assert result.suggested >= 90
     assert result.right / result.suggested >= 0.7
+
+
+def test_every_checkbox_item_is_classified_and_every_mapping_row_is_used() -> None:
+    items = read_classification(CLASSIFICATION)
+    mapping = read_mapping(MAPPING)
+    rows = coverage_rows(checklist_files([SEEDS]), builtin_checks())
+    result = verification(rows, items, mapping)  # stops on an unclassified item or unmapped id
+    assert result.totals["all"].items == 856
+    named = {p for item in items for p in item.proposed}
+    assert sorted(mapping.keys() - named) == [], "mapping rows no seed item names"
+
+
+def test_most_decidable_seed_items_are_verified_by_a_builtin_check() -> None:
+    rows = coverage_rows(checklist_files([SEEDS]), builtin_checks())
+    result = verification(rows, read_classification(CLASSIFICATION), read_mapping(MAPPING))
+    overall = result.totals["all"]
+    assert overall.decidable == 309
+    assert overall.verified >= 240, "a mapping or a check was lost"
