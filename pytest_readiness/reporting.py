@@ -9,10 +9,12 @@ Each writer runs isolated: one failing report is one problem line, never the end
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import importlib
 import os
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -64,6 +66,25 @@ def publish(
                 f"cannot append to $GITHUB_STEP_SUMMARY={summary}: {exc.strerror or exc}"
             )
     return verdict, problems
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while deciding and rendering.
+
+    Both build many short-lived, acyclic objects (freed by reference counting anyway), and
+    each full collection they would trigger walks the whole heap of a large run: every
+    report pytest keeps, every item, every parsed module (profile of 10,000 items: GC about
+    doubled the time of the session end). Collection resumes afterwards.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def requested_reports(config: pytest.Config) -> tuple[list[Report], list[str]]:

@@ -30,7 +30,7 @@ from pytest_readiness.model import ItemSpec, RawResult, Severity, Verdict, is_no
 from pytest_readiness.outcomes import CRASH_PHASE, message_of, reduce_reports
 from pytest_readiness.policy import RunState, evaluate
 from pytest_readiness.redaction import Redactor, redact_verdict
-from pytest_readiness.reporting import publish
+from pytest_readiness.reporting import gc_paused, publish
 from pytest_readiness.run_facts import run_info, scope_of
 from pytest_readiness.worker import (
     EVIDENCE_ATTRIBUTE,
@@ -179,9 +179,10 @@ class ReadinessSession:
             self.report_problems.append(
                 f"a pytest_sessionfinish hook failed: {type(failure).__name__}: {failure}"
             )
-        verdict = self._decide(session, pytest_status, failure)
-        self.config.hook.pytest_readiness_verdict(verdict=verdict, config=self.config)
-        verdict, problems = publish(verdict, self.config, self.profile.policy, pytest_status)
+        with gc_paused():
+            verdict = self._decide(session, pytest_status, failure)
+            self.config.hook.pytest_readiness_verdict(verdict=verdict, config=self.config)
+            verdict, problems = publish(verdict, self.config, self.profile.policy, pytest_status)
         self.verdict = verdict
         self.report_problems.extend(problems)
         session.exitstatus = verdict.exit_status

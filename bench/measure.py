@@ -1,0 +1,67 @@
+"""Running a benchmark command: wall time, CPU time and peak memory of its process tree.
+
+Every run is a fresh subprocess reaped with ``os.wait4``, whose resource usage covers the
+process and the children it waited for (xdist workers): CPU is their sum, peak RSS the
+largest of them. Variants run interleaved (A B A B ...) so that the machine's load, which
+moves a lot on a shared VM, falls on every variant alike; results are medians.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+PYTEST = [sys.executable, "-m", "pytest"]
+
+
+@dataclass(frozen=True)
+class Run:
+    wall: float  # seconds
+    cpu: float  # seconds, user + system, process tree
+    rss_mb: float  # peak resident set of the largest process of the tree
+    status: int
+
+
+def run(cmd: list[str], cwd: Path, expect: tuple[int, ...] | None = (0,)) -> Run:
+    """One run of ``cmd``; exits the benchmark with its output if the status is unexpected."""
+    with tempfile.TemporaryFile() as out:
+        start = time.perf_counter()
+        child = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - start
+        child.returncode = os.waitstatus_to_exitcode(status)
+        if expect is not None and child.returncode not in expect:
+            out.seek(0)
+            text = out.read().decode(errors="replace")
+            sys.exit(f"{' '.join(cmd)} exited {child.returncode}:\n{text[-3000:]}")
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, child.returncode)
+
+
+def interleaved(
+    variants: dict[str, list[str]],
+    cwd: Path,
+    repeat: int,
+    expect: tuple[int, ...] | None = (0,),
+) -> dict[str, list[Run]]:
+    """Every variant ``repeat`` times, in turn, after one untimed warm-up round."""
+    for cmd in variants.values():
+        run(cmd, cwd, expect)  # bytecode, page cache, pyc of the generated suite
+    runs: dict[str, list[Run]] = {name: [] for name in variants}
+    for _ in range(repeat):
+        for name, cmd in variants.items():
+            runs[name].append(run(cmd, cwd, expect))
+    return runs
+
+
+def median(runs: list[Run], field: str = "wall") -> float:
+    return float(statistics.median(getattr(r, field) for r in runs))
+
+
+def ratio(runs: dict[str, list[Run]], name: str, base: str, field: str = "wall") -> float:
+    return median(runs[name], field) / median(runs[base], field)
