@@ -1,14 +1,14 @@
 """Running a benchmark command: wall time, CPU time and peak memory of its process tree.
 
-Every run is a fresh subprocess reaped with ``os.wait4``, whose resource usage covers the
-process and the children it waited for (xdist workers): CPU is their sum, peak RSS the
-largest of them. Variants run interleaved (A B A B ...) so that the machine's load, which
+Every run is a fresh subprocess reaped with ``os.wait4`` (by a small launcher, see
+:data:`LAUNCHER`), whose resource usage covers the process and the children it waited for
+(xdist workers): CPU is their sum, peak RSS the largest of them. Variants run interleaved (A B A B ...) so that the machine's load, which
 moves a lot on a shared VM, falls on every variant alike; results are medians.
 """
 
 from __future__ import annotations
 
-import os
+import json
 import statistics
 import subprocess
 import sys
@@ -28,19 +28,35 @@ class Run:
     status: int
 
 
+#: Started for every run: forks and execs the command and reports its resource usage. A child
+#: forked by this (large) benchmark process would inherit its peak RSS through exec on Linux,
+#: so the fork happens in this small launcher instead.
+LAUNCHER = """
+import json, os, sys, time
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - start
+with open(sys.argv[1], "w") as out:
+    json.dump([wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024,
+               os.waitstatus_to_exitcode(status)], out)
+"""
+
+
 def run(cmd: list[str], cwd: Path, expect: tuple[int, ...] | None = (0,)) -> Run:
     """One run of ``cmd``; exits the benchmark with its output if the status is unexpected."""
-    with tempfile.TemporaryFile() as out:
-        start = time.perf_counter()
-        child = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(child.pid, 0)
-        wall = time.perf_counter() - start
-        child.returncode = os.waitstatus_to_exitcode(status)
-        if expect is not None and child.returncode not in expect:
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryDirectory() as tmp:
+        usage = Path(tmp, "usage.json")
+        launcher = [sys.executable, "-c", LAUNCHER, str(usage), *cmd]
+        subprocess.run(launcher, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, check=True)
+        wall, cpu, rss_mb, status = json.loads(usage.read_text())
+        if expect is not None and status not in expect:
             out.seek(0)
             text = out.read().decode(errors="replace")
-            sys.exit(f"{' '.join(cmd)} exited {child.returncode}:\n{text[-3000:]}")
-    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, child.returncode)
+            sys.exit(f"{' '.join(cmd)} exited {status}:\n{text[-3000:]}")
+    return Run(wall, cpu, rss_mb, status)
 
 
 def interleaved(
