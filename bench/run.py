@@ -241,7 +241,7 @@ def bench_checklist(results: Results, repeat: int) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-checklist-") as tmp:
         root = project(Path(tmp))
         (root / "CHECKLIST.md").write_text(text, encoding="utf-8")
-        parse = checklist_collect.time_parse(text.encode(), repeat)
+        _, parse = checklist_collect.time_parse(text.encode(), repeat)  # CPU seconds
         base = [*PYTEST, "-q", "--collect-only"]
         runs = interleaved(
             {

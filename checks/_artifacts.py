@@ -222,7 +222,7 @@ def parse_secret_scan(text: str) -> tuple[str, ...]:
 class LoadSummary:
     tool: str
     requests: int
-    error_rate: float
+    error_rate: float | None  # None: the summary has no error metric (k6 before 0.31)
     rps: float
     p95_ms: float | None
     p99_ms: float | None
@@ -233,7 +233,10 @@ def parse_k6_summary(text: str) -> LoadSummary:
     """A k6 JSON summary: ``handleSummary`` data (metrics.*.values) or ``--summary-export``.
 
     In ``handleSummary`` data a threshold is ``{"ok": bool}``; in the summary export it is a
-    boolean that is true when the threshold was crossed.
+    boolean that is true when the threshold was crossed (k6 kept that inverted meaning for
+    compatibility). The error rate is ``http_req_failed``'s rate (``value`` in the export); its
+    ``passes`` count the failed requests, so the counts are not used. A summary without
+    ``http_req_failed`` (k6 before 0.31) has no error rate: None, never 0.
     """
     metrics = _json(text, "k6 summary").get("metrics")
     if not isinstance(metrics, Mapping) or "http_reqs" not in metrics:
@@ -257,7 +260,7 @@ def parse_k6_summary(text: str) -> LoadSummary:
     return LoadSummary(
         tool="k6",
         requests=int(reqs.get("count", 0)),
-        error_rate=float(failed.get("rate", failed.get("value", 0.0))),
+        error_rate=_optional(failed.get("rate", failed.get("value")), "http_req_failed rate"),
         rps=float(reqs.get("rate", 0.0)),
         p95_ms=_optional(duration.get("p(95)")),
         p99_ms=_optional(duration.get("p(99)")),
@@ -407,7 +410,7 @@ def _float(value: Any, what: str) -> float:
         raise ArtifactError(f"{what} is not a number: {value!r}") from None
 
 
-def _optional(value: Any) -> float | None:
+def _optional(value: Any, what: str = "percentile") -> float | None:
     if value in (None, "", "N/A"):
         return None
-    return _float(value, "percentile")
+    return _float(value, what)

@@ -7,7 +7,9 @@ manifest and the object created from it give the same outcome.
 
 Waivers on the object itself: the annotation ``readiness.io/waive-<CHECK-ID>: <reason>`` waives
 that check for every container of the object; ``"[sidecar,init] <reason>"`` only for the
-named containers. A waived finding stays in the evidence, marked ``waived`` with its reason.
+named containers. The profile's waivers with ``object:`` (and ``container:``) do the same from
+the config, through the ``readiness`` fixture. A waived finding stays in the evidence, marked
+``waived`` with its reason.
 """
 
 from __future__ import annotations
@@ -47,6 +49,15 @@ def listed(cluster: KubernetesCluster, plural: str) -> list[Object]:
     if plural not in cached:
         cached[plural] = cluster.objects(RESOURCES[plural])
     result: list[Object] = cached[plural]
+    return result
+
+
+def pods_everywhere(cluster: KubernetesCluster) -> list[Object]:
+    """Pods of every namespace, beyond the target's scope (e.g. controllers), listed once."""
+    cached = _cache.setdefault(cluster, {})
+    if "pods everywhere" not in cached:
+        cached["pods everywhere"] = cluster.objects(RESOURCES["pods"], every_namespace=True)
+    result: list[Object] = cached["pods everywhere"]
     return result
 
 
@@ -252,9 +263,11 @@ def record(
     findings: Iterable[Finding],
     checked: int,
     unit: str,
+    readiness: Any = None,
 ) -> list[Finding]:
     """Record every finding (waived ones marked), waiver annotations that matched no finding,
-    and a summary; return the unwaived findings.
+    and a summary; return the unwaived findings. ``readiness`` (the fixture) adds the profile's
+    object-scoped waivers (``object:``, ``container:``) to the annotations.
 
     With nothing to check the check is not applicable to this target: it is skipped as N/A.
     """
@@ -269,8 +282,15 @@ def record(
         if finding.workload.source:
             details["source"] = finding.workload.source
         reason = finding.workload.waiver(check_id, finding.container)
+        scoped = (
+            readiness.object_waiver(check_id, finding.workload.ref, finding.container)
+            if readiness is not None and not reason
+            else None
+        )
         if reason:
             details["waived"] = reason
+        elif scoped is not None:
+            details.update(readiness.waived_details(scoped))
         else:
             open_findings.append(finding)
         evidence(finding.label, observed=finding.observed, expected=finding.expected, **details)
@@ -329,3 +349,39 @@ def iter_probe_handlers(probe: Object | None) -> Iterator[tuple[str, Any]]:
             yield kind, tuple(handler.get("command") or ())
         else:
             yield kind, (str(handler.get("port")), handler.get("service"))
+
+
+_QUANTITY = re.compile(r"^([+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$")
+_SUFFIX = {
+    "m": 10**-3,
+    "k": 10**3,
+    "M": 10**6,
+    "G": 10**9,
+    "T": 10**12,
+    "P": 10**15,
+    "E": 10**18,
+    "Ki": 2**10,
+    "Mi": 2**20,
+    "Gi": 2**30,
+    "Ti": 2**40,
+    "Pi": 2**50,
+    "Ei": 2**60,
+}
+
+
+def quantity(text: Any) -> float:
+    """A Kubernetes resource quantity ("500m", "1Gi", "2", "1e3") as a number."""
+    match = _QUANTITY.match(str(text).strip())
+    if not match:
+        raise ValueError(f"not a Kubernetes quantity: {text!r}")
+    number, suffix = match.groups()
+    return float(number) * (_SUFFIX[suffix] if suffix else 1)
+
+
+def pod_ready(pod: Object) -> bool:
+    """Running with condition Ready=True."""
+    status = pod.get("status") or {}
+    return status.get("phase") == "Running" and any(
+        c.get("type") == "Ready" and c.get("status") == "True"
+        for c in status.get("conditions") or []
+    )

@@ -74,6 +74,7 @@ THRESHOLDS: dict[str, dict[str, Any]] = {
 }
 
 T = TypeVar("T")
+_NO_QUANTILE = "k6: add it to summaryTrendStats; Locust: the stats CSV has the percentile columns"
 
 
 def _threshold(readiness: ReadinessContext, check: str, name: str) -> Any:
@@ -257,6 +258,7 @@ def test_artifacts_load_test_within_thresholds(
     ``art_load_p99_ms`` is set) latency under the limit, error rate at most
     ``art_load_max_error_rate``, throughput at least ``art_load_min_rps`` when set, at least
     ``art_load_min_requests`` requests, and every threshold the tool itself evaluated passed.
+    A k6 summary without ``http_req_failed`` (k6 before 0.31) fails: its error rate is unknown.
     """
     check = "ART-LOADTEST-SUMMARY"
     p95_limit = _threshold(readiness, check, "art_load_p95_ms")
@@ -285,9 +287,13 @@ def test_artifacts_load_test_within_thresholds(
             failed_thresholds=list(s.failed_thresholds),
         )
         for label, value, limit in (("p95", s.p95_ms, p95_limit), ("p99", s.p99_ms, p99_limit)):
-            if limit is not None and (value is None or value > float(limit)):
+            if limit is not None and value is None:
+                problems.append(f"{name}: no {label} latency in the summary ({_NO_QUANTILE})")
+            elif limit is not None and value is not None and value > float(limit):
                 problems.append(f"{name}: {label} {value} ms over {limit} ms")
-        if s.error_rate > max_errors:
+        if s.error_rate is None:
+            problems.append(f"{name}: no error rate (k6's http_req_failed metric is missing)")
+        elif s.error_rate > max_errors:
             problems.append(f"{name}: error rate {s.error_rate:.2%} over {max_errors:.2%}")
         if min_rps is not None and s.rps < float(min_rps):
             problems.append(f"{name}: {s.rps:g} requests/s under {min_rps}")

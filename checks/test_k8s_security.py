@@ -38,7 +38,7 @@ PSS = "https://kubernetes.io/docs/concepts/security/pod-security-standards/"
     remediation="Set securityContext.runAsNonRoot: true (pod or container) and a non-zero runAsUser; build the image with a USER.",
     docs=PSS,
 )
-def test_k8s_containers_run_as_non_root(k8s_api: Any, evidence: Any) -> None:
+def test_k8s_containers_run_as_non_root(k8s_api: Any, evidence: Any, readiness: Any) -> None:
     """Containers must run as a non-root user.
 
     runAsNonRoot is true for every container (its own securityContext or the pod's), and no
@@ -56,7 +56,9 @@ def test_k8s_containers_run_as_non_root(k8s_api: Any, evidence: Any) -> None:
         non_root,
         init=True,
     )
-    offenders = record(evidence, k8s_api, "K8S-SEC-NONROOT", findings, checked, "containers")
+    offenders = record(
+        evidence, k8s_api, "K8S-SEC-NONROOT", findings, checked, "containers", readiness=readiness
+    )
     assert not offenders, message(
         offenders, "containers may run as root", "Set runAsNonRoot: true."
     )
@@ -68,7 +70,9 @@ def test_k8s_containers_run_as_non_root(k8s_api: Any, evidence: Any) -> None:
     remediation="Set securityContext.readOnlyRootFilesystem: true; mount an emptyDir where the app must write.",
     docs="https://kubernetes.io/docs/tasks/configure-pod-container/security-context/",
 )
-def test_k8s_containers_have_read_only_root_filesystems(k8s_api: Any, evidence: Any) -> None:
+def test_k8s_containers_have_read_only_root_filesystems(
+    k8s_api: Any, evidence: Any, readiness: Any
+) -> None:
     """Containers have a read-only root filesystem.
 
     readOnlyRootFilesystem is true in every container's securityContext, so an intruder cannot
@@ -84,7 +88,9 @@ def test_k8s_containers_have_read_only_root_filesystems(k8s_api: Any, evidence: 
         ),
         init=True,
     )
-    offenders = record(evidence, k8s_api, "K8S-SEC-RO-ROOTFS", findings, checked, "containers")
+    offenders = record(
+        evidence, k8s_api, "K8S-SEC-RO-ROOTFS", findings, checked, "containers", readiness=readiness
+    )
     assert not offenders, message(
         offenders, "containers have a writable root filesystem", "Set readOnlyRootFilesystem: true."
     )
@@ -96,7 +102,7 @@ def test_k8s_containers_have_read_only_root_filesystems(k8s_api: Any, evidence: 
     remediation="Remove securityContext.privileged: true (or set it to false); grant single capabilities instead.",
     docs=PSS,
 )
-def test_k8s_containers_are_not_privileged(k8s_api: Any, evidence: Any) -> None:
+def test_k8s_containers_are_not_privileged(k8s_api: Any, evidence: Any, readiness: Any) -> None:
     """No container is privileged.
 
     A privileged container has every capability and the host's devices: it is root on the
@@ -112,7 +118,15 @@ def test_k8s_containers_are_not_privileged(k8s_api: Any, evidence: Any) -> None:
         ),
         init=True,
     )
-    offenders = record(evidence, k8s_api, "K8S-SEC-PRIVILEGED", findings, checked, "containers")
+    offenders = record(
+        evidence,
+        k8s_api,
+        "K8S-SEC-PRIVILEGED",
+        findings,
+        checked,
+        "containers",
+        readiness=readiness,
+    )
     assert not offenders, message(offenders, "containers are privileged", "Set privileged: false.")
 
 
@@ -122,7 +136,9 @@ def test_k8s_containers_are_not_privileged(k8s_api: Any, evidence: Any) -> None:
     remediation="Set securityContext.allowPrivilegeEscalation: false on every container.",
     docs=PSS,
 )
-def test_k8s_containers_forbid_privilege_escalation(k8s_api: Any, evidence: Any) -> None:
+def test_k8s_containers_forbid_privilege_escalation(
+    k8s_api: Any, evidence: Any, readiness: Any
+) -> None:
     """Containers forbid privilege escalation.
 
     allowPrivilegeEscalation is explicitly false in every container (unset means allowed), so
@@ -139,7 +155,13 @@ def test_k8s_containers_forbid_privilege_escalation(k8s_api: Any, evidence: Any)
         init=True,
     )
     offenders = record(
-        evidence, k8s_api, "K8S-SEC-PRIV-ESCALATION", findings, checked, "containers"
+        evidence,
+        k8s_api,
+        "K8S-SEC-PRIV-ESCALATION",
+        findings,
+        checked,
+        "containers",
+        readiness=readiness,
     )
     assert not offenders, message(
         offenders, "containers allow privilege escalation", "Set allowPrivilegeEscalation: false."
@@ -155,7 +177,7 @@ ALLOWED_ADDS = frozenset({"NET_BIND_SERVICE"})
     remediation="Set securityContext.capabilities.drop: [ALL] and add back at most NET_BIND_SERVICE.",
     docs=PSS,
 )
-def test_k8s_containers_drop_all_capabilities(k8s_api: Any, evidence: Any) -> None:
+def test_k8s_containers_drop_all_capabilities(k8s_api: Any, evidence: Any, readiness: Any) -> None:
     """Containers drop all capabilities and add no dangerous ones.
 
     capabilities.drop contains ALL, and capabilities.add holds nothing but NET_BIND_SERVICE
@@ -177,7 +199,15 @@ def test_k8s_containers_drop_all_capabilities(k8s_api: Any, evidence: Any) -> No
         dropped,
         init=True,
     )
-    offenders = record(evidence, k8s_api, "K8S-SEC-CAPABILITIES", findings, checked, "containers")
+    offenders = record(
+        evidence,
+        k8s_api,
+        "K8S-SEC-CAPABILITIES",
+        findings,
+        checked,
+        "containers",
+        readiness=readiness,
+    )
     assert not offenders, message(
         offenders, "containers keep or add capabilities", "Drop ALL capabilities."
     )
@@ -192,7 +222,7 @@ _SECCOMP_ANNOTATION = "seccomp.security.alpha.kubernetes.io/pod"
     remediation="Set securityContext.seccompProfile.type: RuntimeDefault in the pod spec.",
     docs="https://kubernetes.io/docs/tutorials/security/seccomp/",
 )
-def test_k8s_containers_use_a_seccomp_profile(k8s_api: Any, evidence: Any) -> None:
+def test_k8s_containers_use_a_seccomp_profile(k8s_api: Any, evidence: Any, readiness: Any) -> None:
     """Containers run with the RuntimeDefault (or a Localhost) seccomp profile.
 
     The seccompProfile type of each container (its own or the pod's; the pre-1.19 pod
@@ -218,7 +248,9 @@ def test_k8s_containers_use_a_seccomp_profile(k8s_api: Any, evidence: Any) -> No
         confined,
         init=True,
     )
-    offenders = record(evidence, k8s_api, "K8S-SEC-SECCOMP", findings, checked, "containers")
+    offenders = record(
+        evidence, k8s_api, "K8S-SEC-SECCOMP", findings, checked, "containers", readiness=readiness
+    )
     assert not offenders, message(
         offenders, "containers run without seccomp", "Set seccompProfile RuntimeDefault."
     )
@@ -230,7 +262,7 @@ def test_k8s_containers_use_a_seccomp_profile(k8s_api: Any, evidence: Any) -> No
     remediation="Remove hostNetwork, hostPID and hostIPC from the pod spec (or set them to false).",
     docs=PSS,
 )
-def test_k8s_pods_do_not_share_host_namespaces(k8s_api: Any, evidence: Any) -> None:
+def test_k8s_pods_do_not_share_host_namespaces(k8s_api: Any, evidence: Any, readiness: Any) -> None:
     """Pods do not share the host's network, PID or IPC namespace.
 
     hostNetwork, hostPID and hostIPC are unset or false in every pod spec.
@@ -243,7 +275,13 @@ def test_k8s_pods_do_not_share_host_namespaces(k8s_api: Any, evidence: Any) -> N
         if w.pod_spec.get(key) is True
     ]
     offenders = record(
-        evidence, k8s_api, "K8S-SEC-HOST-NAMESPACES", findings, len(items), "workloads"
+        evidence,
+        k8s_api,
+        "K8S-SEC-HOST-NAMESPACES",
+        findings,
+        len(items),
+        "workloads",
+        readiness=readiness,
     )
     assert not offenders, message(
         offenders, "pods share host namespaces", "Remove hostNetwork/hostPID/hostIPC."
@@ -256,7 +294,7 @@ def test_k8s_pods_do_not_share_host_namespaces(k8s_api: Any, evidence: Any) -> N
     remediation="Replace hostPath volumes with emptyDir, a PersistentVolumeClaim, a ConfigMap or a CSI volume.",
     docs="https://kubernetes.io/docs/concepts/storage/volumes/#hostpath",
 )
-def test_k8s_pods_mount_no_host_paths(k8s_api: Any, evidence: Any) -> None:
+def test_k8s_pods_mount_no_host_paths(k8s_api: Any, evidence: Any, readiness: Any) -> None:
     """Pods mount no hostPath volume.
 
     A hostPath volume exposes the node's filesystem to the container; no pod spec declares one.
@@ -270,7 +308,15 @@ def test_k8s_pods_mount_no_host_paths(k8s_api: Any, evidence: Any) -> None:
         for v in w.pod_spec.get("volumes") or []
         if v.get("hostPath")
     ]
-    offenders = record(evidence, k8s_api, "K8S-SEC-HOSTPATH", findings, len(items), "workloads")
+    offenders = record(
+        evidence,
+        k8s_api,
+        "K8S-SEC-HOSTPATH",
+        findings,
+        len(items),
+        "workloads",
+        readiness=readiness,
+    )
     assert not offenders, message(offenders, "pods mount host paths", "Use another volume type.")
 
 
@@ -280,7 +326,7 @@ def test_k8s_pods_mount_no_host_paths(k8s_api: Any, evidence: Any) -> None:
     remediation="Remove ports[].hostPort and expose the container through a Service.",
     docs="https://kubernetes.io/docs/concepts/configuration/overview/#services",
 )
-def test_k8s_containers_bind_no_host_ports(k8s_api: Any, evidence: Any) -> None:
+def test_k8s_containers_bind_no_host_ports(k8s_api: Any, evidence: Any, readiness: Any) -> None:
     """Containers bind no host port.
 
     No container port sets hostPort, and no pod with hostNetwork declares container ports
@@ -302,7 +348,9 @@ def test_k8s_containers_bind_no_host_ports(k8s_api: Any, evidence: Any) -> None:
     findings, checked = per_container(
         workloads(k8s_api), "ports[].hostPort", "none", no_host_port, init=True
     )
-    offenders = record(evidence, k8s_api, "K8S-SEC-HOSTPORT", findings, checked, "containers")
+    offenders = record(
+        evidence, k8s_api, "K8S-SEC-HOSTPORT", findings, checked, "containers", readiness=readiness
+    )
     assert not offenders, message(offenders, "containers bind host ports", "Remove hostPort.")
 
 
@@ -317,7 +365,9 @@ def _service_account(workload: Workload) -> str:
     remediation="Create a ServiceAccount per application and set serviceAccountName in the pod spec.",
     docs="https://kubernetes.io/docs/concepts/security/service-accounts/",
 )
-def test_k8s_workloads_use_a_dedicated_service_account(k8s_api: Any, evidence: Any) -> None:
+def test_k8s_workloads_use_a_dedicated_service_account(
+    k8s_api: Any, evidence: Any, readiness: Any
+) -> None:
     """Workloads run under their own service account.
 
     Every pod spec names a serviceAccountName other than ``default``, so permissions granted
@@ -329,7 +379,15 @@ def test_k8s_workloads_use_a_dedicated_service_account(k8s_api: Any, evidence: A
         for w in items
         if _service_account(w) == "default"
     ]
-    offenders = record(evidence, k8s_api, "K8S-SA-DEDICATED", findings, len(items), "workloads")
+    offenders = record(
+        evidence,
+        k8s_api,
+        "K8S-SA-DEDICATED",
+        findings,
+        len(items),
+        "workloads",
+        readiness=readiness,
+    )
     assert not offenders, message(
         offenders, "workloads use the default service account", "Set serviceAccountName."
     )
@@ -341,7 +399,7 @@ def test_k8s_workloads_use_a_dedicated_service_account(k8s_api: Any, evidence: A
     remediation="Set automountServiceAccountToken: false in the pod spec (or on its ServiceAccount) unless the app calls the Kubernetes API.",
     docs="https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#opt-out-of-api-credential-automounting",
 )
-def test_k8s_pods_do_not_mount_api_tokens(k8s_api: Any, evidence: Any) -> None:
+def test_k8s_pods_do_not_mount_api_tokens(k8s_api: Any, evidence: Any, readiness: Any) -> None:
     """Pods do not mount a Kubernetes API token they do not need.
 
     automountServiceAccountToken is false in the pod spec, or unset there and false on the
@@ -366,7 +424,15 @@ def test_k8s_pods_do_not_mount_api_tokens(k8s_api: Any, evidence: Any) -> None:
             findings.append(
                 Finding(workload, None, "automountServiceAccountToken", f"{mount} ({where})", False)
             )
-    offenders = record(evidence, k8s_api, "K8S-SA-AUTOMOUNT", findings, len(items), "workloads")
+    offenders = record(
+        evidence,
+        k8s_api,
+        "K8S-SA-AUTOMOUNT",
+        findings,
+        len(items),
+        "workloads",
+        readiness=readiness,
+    )
     assert not offenders, message(
         offenders, "pods mount an API token", "Set automountServiceAccountToken: false."
     )
@@ -386,7 +452,9 @@ def _namespace_policies(k8s_api: Any, namespace: str) -> list[dict[str, Any]]:
     remediation="Add a NetworkPolicy whose podSelector selects the workload's pods (a default-deny policy with podSelector: {} selects all).",
     docs="https://kubernetes.io/docs/concepts/services-networking/network-policies/",
 )
-def test_k8s_every_pod_is_selected_by_a_network_policy(k8s_api: Any, evidence: Any) -> None:
+def test_k8s_every_pod_is_selected_by_a_network_policy(
+    k8s_api: Any, evidence: Any, readiness: Any
+) -> None:
     """Every workload's pods are selected by a NetworkPolicy.
 
     A pod no NetworkPolicy selects accepts traffic from anywhere in the cluster; each
@@ -401,7 +469,9 @@ def test_k8s_every_pod_is_selected_by_a_network_policy(k8s_api: Any, evidence: A
             for p in _namespace_policies(k8s_api, w.namespace)
         )
     ]
-    offenders = record(evidence, k8s_api, "K8S-NETPOL", findings, len(items), "workloads")
+    offenders = record(
+        evidence, k8s_api, "K8S-NETPOL", findings, len(items), "workloads", readiness=readiness
+    )
     assert not offenders, message(
         offenders, "workloads are open to the whole cluster", "Add a NetworkPolicy."
     )
@@ -419,7 +489,9 @@ def _denies_ingress(policy: dict[str, Any]) -> bool:
     remediation="Add to each namespace a NetworkPolicy with podSelector: {}, policyTypes: [Ingress] and no ingress rules; allow traffic per app on top.",
     docs="https://kubernetes.io/docs/concepts/services-networking/network-policies/#default-deny-all-ingress-traffic",
 )
-def test_k8s_namespaces_deny_ingress_by_default(k8s_api: Any, evidence: Any) -> None:
+def test_k8s_namespaces_deny_ingress_by_default(
+    k8s_api: Any, evidence: Any, readiness: Any
+) -> None:
     """Namespaces with workloads deny ingress by default.
 
     Each namespace that runs a workload has a NetworkPolicy selecting all its pods
@@ -448,6 +520,7 @@ def test_k8s_namespaces_deny_ingress_by_default(k8s_api: Any, evidence: Any) -> 
         findings,
         len(namespaces),
         "namespaces with workloads",
+        readiness=readiness,
     )
     assert not offenders, message(
         offenders, "namespaces allow ingress by default", "Add a default-deny policy."
@@ -465,7 +538,9 @@ _SECRET_NAME = re.compile(
     remediation="Move the value into a Secret and reference it with env[].valueFrom.secretKeyRef (or envFrom.secretRef).",
     docs="https://kubernetes.io/docs/concepts/configuration/secret/#using-secrets-as-environment-variables",
 )
-def test_k8s_secrets_are_not_literal_env_values(k8s_api: Any, evidence: Any) -> None:
+def test_k8s_secrets_are_not_literal_env_values(
+    k8s_api: Any, evidence: Any, readiness: Any
+) -> None:
     """Secret-like environment variables come from Secrets, not literals.
 
     No env variable whose name looks like a credential (PASSWORD, SECRET, TOKEN, API_KEY,
@@ -485,7 +560,13 @@ def test_k8s_secrets_are_not_literal_env_values(k8s_api: Any, evidence: Any) -> 
         workloads(k8s_api), "env[].value", "valueFrom.secretKeyRef", literal, init=True
     )
     offenders = record(
-        evidence, k8s_api, "K8S-NO-PLAINTEXT-SECRETS", findings, checked, "containers"
+        evidence,
+        k8s_api,
+        "K8S-NO-PLAINTEXT-SECRETS",
+        findings,
+        checked,
+        "containers",
+        readiness=readiness,
     )
     assert not offenders, message(
         offenders, "containers hold secrets in plain env values", "Use secretKeyRef."

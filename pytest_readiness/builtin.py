@@ -35,6 +35,7 @@ from typing import Any
 import pytest
 
 from pytest_readiness.errors import ConfigError
+from pytest_readiness.links import docs_page
 
 PACKAGE = "pytest_readiness.checks"
 NODEID_PREFIX = "checks"
@@ -249,7 +250,7 @@ def select(
                 source,
                 key,
                 f"unknown built-in check or domain {name!r}",
-                f"{hint}domains: {', '.join(sorted(domains)) or 'none'}; check ids: see docs/checks.md",
+                f"{hint}domains: {', '.join(sorted(domains)) or 'none'}; check ids: {docs_page('checks')}",
             )
     return tuple(
         (m, None if m.path in whole else frozenset(single[m.path]))

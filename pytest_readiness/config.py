@@ -18,11 +18,12 @@ import yaml
 from pytest_readiness import config_yaml
 from pytest_readiness.connectors.base import DEFAULT_TIMEOUT, Target
 from pytest_readiness.errors import ConfigError
+from pytest_readiness.links import docs_page
 from pytest_readiness.model import Attestation, Severity, Waiver
-from pytest_readiness.policy import DEFAULT_WEIGHTS, Policy
+from pytest_readiness.policy import DEFAULT_MAX_WAIVER_DAYS, DEFAULT_WEIGHTS, Policy
 from pytest_readiness.redaction import MIN_SECRET_LENGTH
 from pytest_readiness.registry import CONNECTORS
-from pytest_readiness.schema import Interpolated, validate
+from pytest_readiness.schema import Interpolated, readiness_schema, validate
 
 TARGET_KINDS = tuple(CONNECTORS)  # profile keys that hold targets
 DEFAULT_ATTESTATION_DAYS = 90
@@ -92,7 +93,7 @@ def _read(path: Path) -> Any:
             source,
             None,
             "file not found",
-            "create it (see docs/configuration.md) or pass --readiness-config=PATH",
+            f"create it (see {docs_page('configuration')}) or pass --readiness-config=PATH",
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(
@@ -241,16 +242,7 @@ def _build(
         severity_overrides=tuple(
             (key, Severity(sev)) for key, sev in raw.get("severity", {}).items()
         ),
-        waivers=tuple(
-            Waiver(
-                w["id"],
-                w["reason"],
-                w["by"],
-                date.fromisoformat(w["until"]),
-                bool(w.get("covers_critical", False)),
-            )
-            for w in raw.get("waivers", [])
-        ),
+        waivers=waivers_of(raw.get("waivers", []), source, f"profiles.{name}.waivers", policy),
         attestations=tuple(
             Attestation(
                 a["id"],
@@ -273,6 +265,67 @@ def _build(
     )
 
 
+def waivers_of(value: Any, source: str, key: str, policy: Policy) -> tuple[Waiver, ...]:
+    """The profile's waivers: inline entries and central files (paths relative to ``source``),
+    each checked here so that a problem names the waiver, not just its index."""
+    entries: list[tuple[str, str, Any]] = []  # (file, key, entry)
+    for index, entry in enumerate([value] if isinstance(value, str) else value):
+        if isinstance(entry, str):
+            path = Path(source).parent / entry
+            document = validate(_read(path), source=str(path), schema=_schema_part("waivers_file"))
+            entries += [(str(path), f"waivers[{i}]", w) for i, w in enumerate(document["waivers"])]
+        else:
+            entries.append((source, f"{key}[{index}]", entry))
+    today = date.today()
+    return tuple(_waiver(file, where, entry, policy, today) for file, where, entry in entries)
+
+
+def _waiver(source: str, key: str, entry: Any, policy: Policy, today: date) -> Waiver:
+    name = f"waiver {str(entry.get('id'))!r}" if isinstance(entry, dict) else "waiver"
+    try:
+        entry = validate(entry, source=source, schema=_schema_part("waiver"))
+    except ConfigError as exc:
+        field = (exc.key or "").lstrip(".")
+        where = f"{key}.{field}" if field else key
+        raise ConfigError(source, where, f"{name}: {exc.problem}", exc.fix) from None
+    until = date.fromisoformat(entry["until"])
+    if (until - today).days > policy.max_waiver_days:
+        raise ConfigError(
+            source,
+            f"{key}.until",
+            f"{name}: {until.isoformat()} is more than {policy.max_waiver_days} days ahead",
+            f"waive for at most policy.max_waiver_days ({policy.max_waiver_days}) and renew it "
+            "when it expires",
+        )
+    if until < today and policy.strict_waivers:
+        raise ConfigError(
+            source,
+            f"{key}.until",
+            f"{name}: expired on {until.isoformat()} (policy.strict_waivers is on)",
+            "renew it with a new 'until' or remove it",
+        )
+    if "container" in entry and "object" not in entry:
+        raise ConfigError(
+            source, f"{key}.container", f"{name}: a container needs its object", "add 'object:'"
+        )
+    return Waiver(
+        entry["id"],
+        entry["reason"],
+        entry["by"],
+        until,
+        bool(entry.get("covers_critical", False)),
+        object=entry.get("object"),
+        container=entry.get("container"),
+        source=source,
+    )
+
+
+def _schema_part(name: str) -> dict[str, Any]:
+    """The readiness schema with ``$defs/name`` as its root (``$ref`` still resolve)."""
+    root = readiness_schema()
+    return {**root["$defs"][name], "$defs": root["$defs"]}
+
+
 def _policy(raw: Mapping[str, Any]) -> Policy:
     weights = dict(DEFAULT_WEIGHTS)
     for sev, weight in raw.get("weights", {}).items():
@@ -282,6 +335,8 @@ def _policy(raw: Mapping[str, Any]) -> Policy:
         important_min_percent=float(raw.get("important_min_percent", 90.0)),
         default_severity=Severity(raw.get("default_severity", Severity.IMPORTANT.value)),
         delay_exit_zero=bool(raw.get("delay_exit_zero", False)),
+        max_waiver_days=int(raw.get("max_waiver_days", DEFAULT_MAX_WAIVER_DAYS)),
+        strict_waivers=bool(raw.get("strict_waivers", False)),
     )
 
 

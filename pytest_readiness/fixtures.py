@@ -29,7 +29,10 @@ CONNECTION_FIXTURES = {c.fixture: kind for kind, c in CONNECTORS.items()}
 
 
 def context_of(profile: Profile) -> ReadinessContext:
-    return ReadinessContext(profile.name, profile.thresholds, profile.timeout, profile.description)
+    scoped = tuple(w for w in profile.waivers if w.object is not None)
+    return ReadinessContext(
+        profile.name, profile.thresholds, profile.timeout, profile.description, scoped
+    )
 
 
 @pytest.fixture

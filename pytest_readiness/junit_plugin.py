@@ -10,10 +10,13 @@ item's properties (or drops it). xunit2 testcases get nothing, so nothing is add
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
+from typing import Any, cast
 
 import pytest
 
+from pytest_readiness.model import ItemResult, Outcome, Waiver
+from pytest_readiness.policy import waived_text
 from pytest_readiness.reporters import junit
 
 
@@ -38,3 +41,91 @@ class JunitNodeTagger:
         finally:
             if tag in report.user_properties and not (report.when == "call" and report.failed):
                 report.user_properties.remove(tag)
+
+
+# -- pytest's per-test views agree with the readiness outcome -------------------------------
+#
+# The terminal's letters and short summary, junitxml's testcases and pytest-html's rows are all
+# made from the reports pytest_runtest_logreport hands around. The session rewrites the report
+# that decides an item (setup when it did not pass, otherwise call) before any of them sees it,
+# on the process that decides (single process or xdist controller), from the item's outcome.
+
+
+class ReadinessRepr:
+    """A failure text pytest's views read like their own: the short summary and junitxml take
+    ``reprcrash.message`` (the first line), the terminal calls ``toterminal``."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    @property
+    def reprcrash(self) -> ReadinessRepr:
+        return self
+
+    @property
+    def message(self) -> str:
+        return self.text.split("\n", 1)[0]
+
+    def toterminal(self, tw: Any) -> None:
+        for line in self.text.splitlines():
+            tw.line(line)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def blocker_line(result: ItemResult) -> str:
+    """``critical PG-1: <why>``: what a testcase of an unmet item says first, so that an xunit2
+    file (no per-testcase properties) still says what blocks."""
+    why = result.message or str(result.outcome)
+    return f"{result.spec.severity.value} {result.spec.id}: {why}"
+
+
+def agree(
+    report: pytest.TestReport,
+    result: ItemResult,
+    waiver: Waiver | None,
+    was: str,
+    clean: Callable[[str], str],
+) -> None:
+    """Make ``report`` (the one deciding its item, ``was`` its outcome before any rewrite)
+    show ``result``: met items pass (waived ones are skipped with who, until and why),
+    not applicable ones are skipped, everything else fails with severity, id and reason."""
+    outcome = result.outcome
+    if outcome is Outcome.ATTESTED:  # -rP and junitxml's system-out (junit_logging) show it
+        report.sections.append(("readiness", clean(result.message)))
+        return
+    if outcome is Outcome.PASSED:
+        return
+    if outcome is Outcome.SKIPPED:
+        return  # pytest skipped it too: not applicable, with its own reason
+    _drop_xfail(report)
+    if outcome is Outcome.WAIVED:
+        path, line = report.location[0], (report.location[1] or 0) + 1
+        text = waived_text(waiver) if waiver is not None else result.message
+        report.outcome = "skipped"
+        report.longrepr = (path, line, clean(text))
+        return
+    head = clean(blocker_line(result))
+    if was == "failed":  # keep pytest's traceback, lead with what blocks
+        crash = getattr(report.longrepr, "reprcrash", None)
+        if crash is not None and hasattr(crash, "message"):
+            object.__setattr__(crash, "message", head)  # frozen in some pytest versions
+        elif str(report.longrepr).startswith(head):  # a worker rewrote it already
+            report.longrepr = cast(Any, ReadinessRepr(str(report.longrepr)))
+        else:
+            report.longrepr = cast(
+                Any, ReadinessRepr(f"{head}\n{report.longrepr}")
+            )  # a TerminalRepr by duck typing
+        return
+    # Passed (a human item without attestation), skipped (not evaluated) or xfail: a failure
+    # of the test itself, not an error of its setup, whichever phase decided it.
+    report.outcome = "failed"
+    report.when = "call"
+    report.longrepr = cast(Any, ReadinessRepr(head))  # a TerminalRepr by duck typing
+
+
+def _drop_xfail(report: pytest.TestReport) -> None:
+    """pytest shows a report with ``wasxfail`` as xfailed/xpassed whatever its outcome."""
+    if hasattr(report, "wasxfail"):
+        del report.wasxfail

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import date
+from fnmatch import fnmatchcase
 from typing import Any
 
 
@@ -160,10 +161,30 @@ class Waiver:
     by: str
     until: date
     covers_critical: bool = False  # a wildcard id covers critical items only when this says so
+    # Object scope (checks that list objects): ``namespace/Kind/name``, optionally one container.
+    # Such a waiver never waives the item itself, only the findings the check reports for it.
+    object: str | None = None
+    container: str | None = None
+    source: str | None = None  # where it was declared: the profile or the central waivers file
 
     @property
     def is_wildcard(self) -> bool:
         return any(ch in self.id for ch in "*?[")
+
+    @property
+    def scope(self) -> str:
+        """``item``, or the object (and container) it is limited to: ``shop/Deployment/api``."""
+        if self.object is None:
+            return "item"
+        return self.object + (f"/container:{self.container}" if self.container else "")
+
+    def covers_object(self, obj: str, container: str | None) -> bool:
+        """Object scope: the same object (glob allowed), and the container if one is named."""
+        if self.object is None or not fnmatchcase(obj, self.object):
+            return False
+        return self.container is None or (
+            container is not None and fnmatchcase(container, self.container)
+        )
 
 
 @dataclass(frozen=True)
@@ -187,10 +208,31 @@ class Attestation:
 
 
 class WaiverState(str, enum.Enum):
-    APPLIED = "applied"  # covers a failing item
+    """What a waiver did in this run (``WaiverHealth`` says whether someone must act)."""
+
+    APPLIED = "applied"  # covers a failing item (or a finding of an object it names)
     STALE = "stale"  # the items it names passed: remove it
     EXPIRED = "expired"  # past its date: ignored
-    UNUSED = "unused"  # matched no item that ran in this run
+    UNUSED = "unused"  # matched no failing item in this run
+
+    def __str__(self) -> str:
+        return self.value
+
+
+#: Evidence detail a check sets on a finding an object-scoped profile waiver waived: its scope.
+OBJECT_WAIVER_DETAIL = "profile_waiver"
+
+#: A waiver ending within this many days is shown as ``expiring``.
+EXPIRING_DAYS = 14
+
+
+class WaiverHealth(str, enum.Enum):
+    """The audit view of a waiver, the ``state`` column of every report's waivers section."""
+
+    ACTIVE = "active"  # applies, and more than EXPIRING_DAYS left
+    EXPIRING = "expiring"  # applies, EXPIRING_DAYS or fewer left
+    EXPIRED = "expired"  # past its date: not applied
+    UNMATCHED = "unmatched"  # names no item (or object) of this run: a typo, a renamed id
 
     def __str__(self) -> str:
         return self.value
@@ -208,9 +250,42 @@ class AttestationState(str, enum.Enum):
 
 @dataclass(frozen=True)
 class WaiverStatus:
+    """A waiver after the run. Field names are stable: every renderer reads them.
+
+    ``items``: the items it covered, or the items it names when it covered none (as before);
+    ``covered``: what it waived, item ids and, for object scope, ``ID: object/container:name``.
+    """
+
     waiver: Waiver
     state: WaiverState
     items: tuple[str, ...] = ()
+    health: WaiverHealth = WaiverHealth.ACTIVE
+    days_left: int = 0  # until - today; negative once expired
+    covered: tuple[str, ...] = ()
+
+    @property
+    def covered_count(self) -> int:
+        return len(self.covered)
+
+    @property
+    def scope(self) -> str:
+        return self.waiver.scope
+
+    @property
+    def note(self) -> str:
+        """What to do about it, or "" when nothing: one wording in every report."""
+        if self.health is WaiverHealth.EXPIRED:
+            return "expired: not applied; renew or remove it"
+        if self.health is WaiverHealth.UNMATCHED:
+            what = "object" if self.waiver.object is not None else "item"
+            return f"matched no {what} of this run: a typo, a renamed id or a removed object?"
+        if self.state is WaiverState.STALE:
+            return "its items passed: remove the waiver"
+        if self.state is WaiverState.UNUSED:
+            return "matched no failing item in this run"
+        if self.health is WaiverHealth.EXPIRING:
+            return f"expires in {self.days_left} days"
+        return ""
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,16 @@ _NOISE = re.compile(r"^(?:AssertionError|Failed|Skipped|pytest_readiness\.[\w.]+
 #: A dotted module path before another exception's class name: keep just the class.
 _MODULE_PATH = re.compile(r"^(?:[A-Za-z_]\w*\.)+(?=[A-Za-z_]\w*: )")
 
+#: ``ConnectorError`` and the subclasses the plugin defines (a unit test keeps this complete):
+#: raised in a check's body they make it ``error``, not ``failed`` - the target could not be
+#: used (unreachable, timed out, a write refused), so the check said nothing about it.
+#: Not here: ``MonitorNotConfigured`` (a NATS target without a monitoring URL), a finding about
+#: the deployment that fails the checks needing it (docs/checks-defaults.md).
+CONNECTOR_ERRORS = frozenset(
+    {"ConnectorError", "Unreachable", "AuthFailed", "TimedOut", "WriteRefused"}
+)
+_RAISED_BY_PLUGIN = re.compile(r"^pytest_readiness\.(?:errors|connectors\.\w+)\.(\w+): ")
+
 
 def reduce_reports(
     phases: Mapping[str, Any], evidence: list[dict[str, Any]] | None = None
@@ -64,7 +74,15 @@ def _from_call(call: Any, duration: float, records: tuple[EvidenceRecord, ...]) 
         if wasxfail is not None:
             return RawResult(RawOutcome.XPASSED, "", duration, records)
         return RawResult(RawOutcome.PASSED, "", duration, records)
+    if wasxfail is None and _raised_connector_error(call):
+        return RawResult(RawOutcome.ERROR, message_of(call), duration, records)
     return RawResult(RawOutcome.FAILED, message_of(call), duration, records)
+
+
+def _raised_connector_error(report: Any) -> bool:
+    crash = getattr(report.longrepr, "reprcrash", None)
+    match = _RAISED_BY_PLUGIN.match(str(crash.message)) if crash is not None else None
+    return match is not None and match[1] in CONNECTOR_ERRORS
 
 
 def message_of(report: Any) -> str:

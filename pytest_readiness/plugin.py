@@ -33,6 +33,7 @@ from pytest_readiness.fixtures import (
     repo_checkout,
     target_host,
 )
+from pytest_readiness.links import docs_page
 from pytest_readiness.redaction import OutputRedactor, ReportRedactor, redactor_for
 
 __all__ = [
@@ -81,6 +82,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="PATH",
         default=None,
         help="write the checklist as Markdown, boxes ticked from evidence, to PATH",
+    )
+    group.addoption(
+        "--readiness-sarif",
+        metavar="PATH",
+        default=None,
+        help="write SARIF 2.1.0 (one result per unmet item or offending object) for code scanning to PATH",
     )
     group.addoption(
         "--readiness-baseline",
@@ -137,7 +144,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.option.debug and redactor.secrets:  # pytest's --debug log records every hook call
         sys.stderr.write(
             "readiness: warning: --debug writes every hook call to its log file, and the "
-            "profile's secrets with them; do not share that file (docs/reliability.md)\n"
+            f"profile's secrets with them; do not share that file ({docs_page('reliability')})\n"
         )
     if builtin_checks is not None:  # collected by each process that collects (see builtin.py)
         register(builtin_checks, "readiness-builtin-checks")

@@ -6,7 +6,9 @@ Rules (DESIGN.md section 2), in the order they are applied:
    never ran, xfail and xpass are not met; ``skipped`` means "not applicable" and is not counted.
 2. Manual items are met only by a valid attestation (``attested``), otherwise ``pending``.
 3. A failed item covered by an unexpired waiver is ``waived`` (met). Expired waivers are ignored
-   and reported; waivers whose items passed are reported as stale.
+   and reported; waivers whose items passed are reported as stale, waivers naming no item as
+   unmatched. A waiver limited to one object (``object:``) never waives its item: the check
+   honours it per finding, and it covers the findings the check marked with its scope.
 4. Decision: INCOMPLETE if the run was interrupted; NO-GO if a worker crashed or any critical
    item is not met; NO DATA if nothing applicable was evaluated; DELAY if the weighted share of
    important items met is below the threshold; otherwise GO.
@@ -21,6 +23,8 @@ from datetime import date
 from fnmatch import fnmatchcase
 
 from pytest_readiness.model import (
+    EXPIRING_DAYS,
+    OBJECT_WAIVER_DETAIL,
     SEVERITIES,
     Attestation,
     AttestationState,
@@ -38,6 +42,7 @@ from pytest_readiness.model import (
     Tally,
     Verdict,
     Waiver,
+    WaiverHealth,
     WaiverState,
     WaiverStatus,
     is_not_applicable,
@@ -52,6 +57,9 @@ DEFAULT_WEIGHTS: Mapping[Severity, float] = {
 }
 
 
+DEFAULT_MAX_WAIVER_DAYS = 90
+
+
 @dataclass(frozen=True)
 class Policy:
     """The configurable knobs of the decision (``policy:`` in readiness.yaml)."""
@@ -60,6 +68,8 @@ class Policy:
     important_min_percent: float = 90.0
     default_severity: Severity = Severity.IMPORTANT
     delay_exit_zero: bool = False
+    max_waiver_days: int = DEFAULT_MAX_WAIVER_DAYS  # a waiver's `until` at most this far ahead
+    strict_waivers: bool = False  # expired or unmatched waivers stop the run (exit 4)
 
 
 @dataclass(frozen=True)
@@ -162,6 +172,39 @@ def exit_status(
     return 1
 
 
+def item_outcome(
+    spec: ItemSpec,
+    raw: RawResult,
+    *,
+    waivers: Sequence[Waiver] = (),
+    attestations: Sequence[Attestation] = (),
+    today: date,
+) -> tuple[ItemResult, Waiver | None]:
+    """One item's outcome by the rules of :func:`evaluate`, as soon as its reports are in
+    (what pytest's own per-test views show for it), and the waiver that waived it if any."""
+    results = [_base_result(spec, raw, crashed=False)]
+    results, _ = _apply_attestations(results, attestations, today)
+    results, statuses = _apply_waivers(results, waivers, today)
+    applied = [
+        s.waiver for s in statuses if s.state is WaiverState.APPLIED and s.waiver.object is None
+    ]
+    return results[0], applied[0] if applied else None
+
+
+def waiver_problems(waivers: Sequence[Waiver], today: date) -> list[str]:
+    """Expired waivers, one line each (``policy.strict_waivers`` stops the run on them)."""
+    return [
+        f"waiver {w.id!r} ({w.scope}) by {w.by} expired on {w.until.isoformat()}"
+        for w in waivers
+        if w.until < today
+    ]
+
+
+def unmatched_waivers(waivers: Sequence[Waiver], specs: Sequence[ItemSpec]) -> list[Waiver]:
+    """Waivers naming no item of ``specs`` (a renamed id, a typo)."""
+    return [w for w in waivers if not any(matches(w.id, spec) for spec in specs)]
+
+
 _RAW_TO_OUTCOME = {
     RawOutcome.PASSED: Outcome.PASSED,
     RawOutcome.FAILED: Outcome.FAILED,
@@ -249,12 +292,18 @@ def _apply_waivers(
     for waiver in waivers:
         hits = [i for i, r in enumerate(results) if matches(waiver.id, r.spec)]
         names = tuple(results[i].spec.id for i in hits)
+        days_left = (waiver.until - today).days
         if waiver.until < today:
-            statuses.append(WaiverStatus(waiver, WaiverState.EXPIRED, names))
+            statuses.append(
+                WaiverStatus(waiver, WaiverState.EXPIRED, names, WaiverHealth.EXPIRED, days_left)
+            )
             for i in hits:
                 if results[i].outcome is Outcome.FAILED:
                     note = f"waiver by {waiver.by} expired on {waiver.until.isoformat()}"
                     results[i] = _with(results[i], message=f"{results[i].message} ({note})".strip())
+            continue
+        if waiver.object is not None:
+            statuses.append(_object_waiver_status(waiver, [results[i] for i in hits], days_left))
             continue
         if waiver.is_wildcard and not waiver.covers_critical:
             spared = [i for i in hits if results[i].spec.severity is Severity.CRITICAL]
@@ -277,15 +326,48 @@ def _apply_waivers(
                     message=f"{text} (failure: {was})" if was else text,
                 )
                 applied.append(i)
+        covered = tuple(results[i].spec.id for i in applied)
         if applied:  # the items it covered; otherwise the items it names
-            names = tuple(results[i].spec.id for i in applied)
+            names = covered
             state = WaiverState.APPLIED
         elif any(results[i].outcome is Outcome.PASSED for i in hits):
             state = WaiverState.STALE
         else:
             state = WaiverState.UNUSED
-        statuses.append(WaiverStatus(waiver, state, names))
+        health = _health(days_left) if names else WaiverHealth.UNMATCHED
+        statuses.append(WaiverStatus(waiver, state, names, health, days_left, covered))
     return results, statuses
+
+
+def waived_text(waiver: Waiver) -> str:
+    """``waived by alice until 2026-12-31: reason``, what pytest's per-test views show."""
+    return f"waived by {waiver.by} until {waiver.until.isoformat()}: {waiver.reason}"
+
+
+def _object_waiver_status(
+    waiver: Waiver, hits: Sequence[ItemResult], days_left: int
+) -> WaiverStatus:
+    """An object-scoped waiver covers the findings its check marked with its scope."""
+    covered: list[str] = []
+    for result in hits:
+        for record in result.evidence:
+            details = record.details
+            if details.get(OBJECT_WAIVER_DETAIL) != waiver.scope:
+                continue
+            where = str(details.get("object", waiver.object))
+            if details.get("container"):
+                where += f"/container:{details['container']}"
+            entry = f"{result.spec.id}: {where}"
+            if entry not in covered:
+                covered.append(entry)
+    names = tuple(covered) or tuple(r.spec.id for r in hits)
+    state = WaiverState.APPLIED if covered else WaiverState.UNUSED
+    health = _health(days_left) if covered else WaiverHealth.UNMATCHED
+    return WaiverStatus(waiver, state, names, health, days_left, tuple(covered))
+
+
+def _health(days_left: int) -> WaiverHealth:
+    return WaiverHealth.EXPIRING if days_left <= EXPIRING_DAYS else WaiverHealth.ACTIVE
 
 
 def _with(

@@ -224,6 +224,12 @@ _HTTP = Connector(
             "true (default), false (no certificate check) or the path of a CA bundle.",
         ),
         Setting("health_path", _STRING, "Path GET at connect (default: the base URL)."),
+        Setting(
+            "allow_methods",
+            _STRINGS,
+            "HTTP methods checks may send besides GET, HEAD and OPTIONS (e.g. [POST]); "
+            "anything else is refused before it is sent.",
+        ),
     ),
 )
 

@@ -51,6 +51,8 @@ def _is_previous_report(path: Path, dest: str) -> bool:
         if dest == "readiness_json":
             data = json.loads(path.read_text(encoding="utf-8"))
             return isinstance(data, dict) and "schema_version" in data and "decision" in data
+        if dest == "readiness_sarif":
+            return _is_our_sarif(json.loads(path.read_text(encoding="utf-8")))
         with path.open("rb") as handle:
             head = handle.read(_SNIFF_BYTES).decode("utf-8", "replace")
     except (OSError, ValueError):
@@ -60,3 +62,19 @@ def _is_previous_report(path: Path, dest: str) -> bool:
     if dest == "readiness_md":
         return head.startswith("# Production Readiness Checklist: ")
     return False
+
+
+def _is_our_sarif(data: object) -> bool:
+    """A SARIF log whose every run is ours: never overwrite another tool's findings."""
+    runs = data.get("runs") if isinstance(data, dict) else None
+    return (
+        isinstance(runs, list)
+        and bool(runs)
+        and all(
+            isinstance(run, dict)
+            and isinstance(run.get("tool"), dict)
+            and isinstance(run["tool"].get("driver"), dict)
+            and run["tool"]["driver"].get("name") == "pytest-readiness"
+            for run in runs
+        )
+    )

@@ -32,6 +32,7 @@ REPORT_RENDERERS: dict[str, str] = {
     "readiness_json": "pytest_readiness.reporters.json_report",
     "readiness_html": "pytest_readiness.reporters.html",
     "readiness_md": "pytest_readiness.reporters.markdown",
+    "readiness_sarif": "pytest_readiness.reporters.sarif",
 }
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -25,11 +25,12 @@ import pytest
 from pytest_readiness.config import Profile
 from pytest_readiness.errors import MarkerError
 from pytest_readiness.evidence import EvidenceStore
+from pytest_readiness.junit_plugin import agree
 from pytest_readiness.markers import SEVERITY_NAMES, severity_marks, spec_of
 from pytest_readiness.model import ItemSpec, RawResult, Severity, Verdict, is_not_applicable
 from pytest_readiness.outcomes import CRASH_PHASE, message_of, reduce_reports
-from pytest_readiness.policy import RunState, evaluate
-from pytest_readiness.redaction import Redactor, redact_verdict
+from pytest_readiness.policy import RunState, evaluate, item_outcome, unmatched_waivers
+from pytest_readiness.redaction import Redactor, ReportRedactor, redact_verdict
 from pytest_readiness.reporting import gc_paused, publish
 from pytest_readiness.run_facts import run_info, scope_of
 from pytest_readiness.worker import (
@@ -41,6 +42,8 @@ from pytest_readiness.worker import (
 )
 
 SPEC_KEY = pytest.StashKey[ItemSpec]()
+#: The report as pytest made it, shipped by a worker that rewrote it (see Pristine).
+PRISTINE_ATTRIBUTE = "readiness_pristine"
 KWARGS_KEY = pytest.StashKey[dict[str, Any]]()
 
 
@@ -55,6 +58,7 @@ class ReadinessSession:
         self.redactor = redactor
         self.is_worker = is_worker
         self.evidence = EvidenceStore(redactor)
+        self.clean = ReportRedactor(redactor).clean  # for text written into pytest's reports
         self.specs: dict[str, ItemSpec] = {}  # nodeid -> spec (xdist: in arrival order)
         self.order: dict[str, int] = {}  # xdist controller: nodeid -> its collection index
         self.total = 0  # items collected before any deselection
@@ -69,6 +73,7 @@ class ReadinessSession:
         self.report_problems: list[str] = []
         self.baseline: tuple[str, dict[str, Any]] | None = None  # (path, previous JSON result)
         self.target_params: dict[str, list[Any]] | None = None  # see fixtures.parametrize_targets
+        self.usage_error: str | None = None  # found by a worker: the run must end with 4
 
     # -- collection (serial and workers) ------------------------------------------------
 
@@ -105,6 +110,28 @@ class ReadinessSession:
                 item.add_marker(limit)
         if self.config.option.markexpr:
             _keep_effective_severity_marks(items)
+        if self.profile.policy.strict_waivers:
+            self._stop_on_unmatched_waivers(items)
+
+    def _stop_on_unmatched_waivers(self, items: list[pytest.Item]) -> None:
+        """policy.strict_waivers: a waiver naming no collected item stops the run before it
+        starts, with exit status 4. A worker cannot raise a usage error (xdist would end in an
+        internal error): it runs nothing and ships the problem to the controller instead."""
+        specs = [item.stash[SPEC_KEY] for item in items]
+        unmatched = unmatched_waivers(self.profile.waivers, specs)
+        if not unmatched:
+            return
+        names = ", ".join(f"{w.id!r} ({w.scope}, by {w.by})" for w in unmatched)
+        problem = (
+            f"{self.profile.source}: waivers matching no collected item: {names} "
+            "(policy.strict_waivers is on); fix the id or remove the waiver"
+        )
+        if not self.is_worker:
+            raise pytest.UsageError(problem)
+        self.usage_error = problem
+        dropped = list(items)
+        items[:] = []
+        self.config.hook.pytest_deselected(items=dropped)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:  # xdist forwards workers' failures; the run then cannot be complete
@@ -123,11 +150,49 @@ class ReadinessSession:
 
     # -- reports (serial and controller) -------------------------------------------------
 
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        self.reports[report.nodeid, report.when] = report
-        shipped = getattr(report, SPEC_ATTRIBUTE, None)  # from a worker (see worker.py)
-        if shipped is not None and report.nodeid not in self.specs:
-            self.specs[report.nodeid] = spec_from_dict(shipped)
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> Generator[None, None, None]:
+        """Keep the report as pytest made it, then make it show the item's readiness outcome
+        before pytest's session (failure count, --maxfail), the terminal, junitxml and
+        pytest-html see it. A worker does it too (its own --maxfail counts) and ships the
+        report as pytest made it; the controller rewrites again from that, with the same rules."""
+        pristine = Pristine.of(report, self.clean)
+        if self.is_worker:
+            spec = self.specs.get(report.nodeid)
+            if pristine.when == "setup" and spec is not None:  # its `when` may change below
+                setattr(report, SPEC_ATTRIBUTE, spec_to_dict(spec))
+            setattr(report, PRISTINE_ATTRIBUTE, pristine.to_dict())
+        else:
+            shipped = getattr(report, SPEC_ATTRIBUTE, None)  # from a worker (see worker.py)
+            if shipped is not None and report.nodeid not in self.specs:
+                self.specs[report.nodeid] = spec_from_dict(shipped)
+        self.reports[report.nodeid, pristine.when] = pristine
+        self._agree(report, pristine)
+        if self.is_worker and pristine.when == "teardown":  # a worker decides nothing
+            for when in ("setup", "call", "teardown"):
+                self.reports.pop((report.nodeid, when), None)
+        return (yield)
+
+    def _agree(self, report: pytest.TestReport, pristine: Pristine) -> None:
+        spec = self.specs.get(report.nodeid)
+        deciding = pristine.when == "call" or (
+            pristine.when == "setup" and pristine.outcome != "passed"
+        )
+        if spec is None or not deciding:
+            return
+        phases = {
+            w: self.reports[report.nodeid, w]
+            for w in ("setup", "call")
+            if (report.nodeid, w) in self.reports
+        }
+        result, waiver = item_outcome(
+            spec,
+            reduce_reports(phases),
+            waivers=self.profile.waivers,
+            attestations=self.profile.attestations,
+            today=date.today(),
+        )
+        agree(report, result, waiver, pristine.outcome, self.clean)
 
     # -- xdist controller -----------------------------------------------------------------
 
@@ -145,6 +210,7 @@ class ReadinessSession:
         if shipped:
             self.total = max(self.total, shipped["total"])
             self.critical_left_out = max(self.critical_left_out, shipped["critical_left_out"])
+            self.usage_error = self.usage_error or shipped.get("usage_error")
             for data in shipped["specs"]:
                 if data["nodeid"] not in self.specs:
                     self.specs[data["nodeid"]] = spec_from_dict(data)
@@ -169,11 +235,15 @@ class ReadinessSession:
                 "total": self.total,
                 "critical_left_out": self.critical_left_out,
                 "specs": [spec_to_dict(s) for s in self.specs.values()],
+                "usage_error": self.usage_error,
             }
             if failure is not None:
                 raise failure
             return
         pytest_status = int(session.exitstatus)
+        if self.usage_error is not None:
+            pytest_status = int(pytest.ExitCode.USAGE_ERROR)
+            self.report_problems.append(self.usage_error)
         if failure is not None:
             pytest_status = int(pytest.ExitCode.INTERNAL_ERROR)
             self.report_problems.append(
@@ -249,6 +319,56 @@ class ReadinessSession:
                 terminalreporter.write_line(line.text, **line.markup)
         for problem in self.report_problems:
             terminalreporter.write_line(f"readiness: {problem}", red=True, bold=True)
+
+
+class Pristine:
+    """A report as pytest made it, for the decision: the fields the reduction reads, copied
+    before the report is rewritten to show the readiness outcome; the rest is the report's.
+    Under xdist they travel from the worker as a dict of builtins on the report."""
+
+    def __init__(self, report: Any, outcome: str, when: str, longrepr: Any) -> None:
+        self.report = report
+        self.outcome = outcome
+        self.when = when
+        self.longrepr = longrepr
+        self.wasxfail: Any = None  # the reduction reads None as "not xfail"
+
+    @classmethod
+    def of(cls, report: Any, clean: Callable[[str], str]) -> Pristine:
+        """``clean``: what pytest-readiness's report cleaning does to the report after this
+        (masking, visible escapes, caps), done here to the copy."""
+        shipped = getattr(report, PRISTINE_ATTRIBUTE, None)
+        if isinstance(shipped, dict):  # made on a worker before it rewrote the report
+            longrepr = shipped["longrepr"]
+            if isinstance(longrepr, list):  # a skip's (path, line, reason), as JSON has it
+                longrepr = tuple(longrepr)
+            pristine = cls(report, shipped["outcome"], shipped["when"], longrepr)
+            if "wasxfail" in shipped:
+                pristine.wasxfail = shipped["wasxfail"]
+            return pristine
+        longrepr = report.longrepr
+        crash = getattr(longrepr, "reprcrash", None)
+        if isinstance(longrepr, tuple):
+            longrepr = (longrepr[0], longrepr[1], clean(str(longrepr[2])))
+        elif longrepr is not None:
+            longrepr = clean(crash.message if crash is not None else str(longrepr))
+        pristine = cls(report, report.outcome, report.when, longrepr)
+        if hasattr(report, "wasxfail"):
+            pristine.wasxfail = clean(str(report.wasxfail))
+        return pristine
+
+    def to_dict(self) -> dict[str, Any]:
+        """Builtins only (the strings were cleaned when it was made)."""
+        longrepr = self.longrepr
+        if isinstance(longrepr, tuple):
+            longrepr = [str(longrepr[0]), longrepr[1], longrepr[2]]
+        data: dict[str, Any] = {"outcome": self.outcome, "when": self.when, "longrepr": longrepr}
+        if self.wasxfail is not None:
+            data["wasxfail"] = self.wasxfail
+        return data
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.report, name)
 
 
 def _keep_effective_severity_marks(items: list[pytest.Item]) -> None:

@@ -42,7 +42,10 @@ def without_id(text: str) -> str:
 
 def slug(text: str, limit: int) -> str:
     """Lower-case ASCII words joined by ``-``; cut at a word with a short hash of the rest."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    if text.isascii():
+        ascii_text = text.lower()
+    else:
+        ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     words = _WORDS.findall(ascii_text)
     joined = "-".join(words)
     if len(joined) <= limit:
@@ -58,16 +61,24 @@ def assign_ids(entries: list[Entry]) -> None:
     """Set ``id`` (and ``explicit_id``) on every entry, deterministically."""
     used: set[str] = set()
     derived: list[tuple[Entry, str]] = []
+    scopes: dict[tuple[int | None, str], str] = {}  # many items share a parent or a section
     for entry in entries:
         found = explicit_id(entry.raw)
         if found:
             entry.explicit_id = True
             entry.id = _unique(found, used)
             continue
-        if entry.parent is not None:
-            scope = slug(without_id(entries[entry.parent].text), SECTION_LIMIT)
-        else:
-            scope = slug(entry.section[-1], SECTION_LIMIT) if entry.section else ""
+        key = (
+            entry.parent,
+            "" if entry.parent is not None or not entry.section else entry.section[-1],
+        )
+        scope = scopes.get(key)
+        if scope is None:
+            if entry.parent is not None:
+                scope = slug(without_id(entries[entry.parent].text), SECTION_LIMIT)
+            else:
+                scope = slug(key[1], SECTION_LIMIT) if key[1] else ""
+            scopes[key] = scope
         derived.append((entry, f"{scope or 'checklist'}.{slug(entry.text, TEXT_LIMIT) or 'item'}"))
     for entry, base in derived:
         entry.id = _unique(base, used)

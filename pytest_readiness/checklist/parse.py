@@ -114,6 +114,9 @@ class _Walker:
         self.pseudo: str | None = None
         self.quoted: list[tuple[list[tuple[int, str, str]], str | None]] = []
         self.items: list[int | None] = []  # open list items: entry index, None if plain
+        self.path: tuple[tuple[str, ...], tuple[str, ...]] | None = (
+            None  # _path(), until it changes
+        )
         self.title_level = self._title_level()
 
     def _title_level(self) -> int | None:
@@ -150,6 +153,7 @@ class _Walker:
                 self.quoted.append((list(self.headings), self.pseudo))
             elif kind == "blockquote_close":
                 self.headings, self.pseudo = self.quoted.pop()
+                self.path = None
             i += 1
 
     def _heading(self, level: int, inline: Any) -> None:
@@ -158,6 +162,7 @@ class _Walker:
         raw = inline.content
         self.headings.append((level, raw, clean_heading(render(raw))))
         self.pseudo = None
+        self.path = None
 
     def _maybe_pseudo(self, inline: Any) -> None:
         match = _PSEUDO.match(inline.content.strip())
@@ -165,8 +170,14 @@ class _Walker:
             match.group("label").rstrip().endswith(":") or inline.content.rstrip().endswith(":")
         ):
             self.pseudo = clean_heading(match.group("label").strip().rstrip(":"))
+            self.path = None
 
     def _path(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        if self.path is None:
+            self.path = self._compute_path()
+        return self.path
+
+    def _compute_path(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         heads = [
             h for h in self.headings if not (h[0] == self.title_level and len(self.headings) > 1)
         ]

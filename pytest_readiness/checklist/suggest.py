@@ -9,78 +9,25 @@ checks are compared as sets of folded words, Portuguese words mapped to English 
 from __future__ import annotations
 
 import ast
-import re
-from collections.abc import Iterable, Sequence
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pytest
 
+from pytest_readiness import builtin
 from pytest_readiness.checklist.items import ChecklistItem
-from pytest_readiness.checklist.text import fold
+from pytest_readiness.checklist.vocabulary import CONTEXT, words
 from pytest_readiness.markers import SEVERITY_NAMES
 
-MIN_SCORE = 0.34
+MIN_SCORE = 0.3
 SHOWN = 3
-_SYNONYMS = {
-    "postgresql": "postgres", "pg": "postgres", "banco": "database", "dados": "data",
-    "versao": "version",
-    "monitoramento": "monitoring", "habilitado": "enabled", "configurado": "configured",
-    "seguranca": "security", "certificado": "certificate", "certificados": "certificates",
-    "replicas": "replica", "tls": "ssl", "https": "ssl", "k8s": "kubernetes",
-    "limites": "limit", "senha": "password", "senhas": "password", "replicacao": "replication",
-    "criptografia": "encryption", "cifrado": "encrypted", "metricas": "metric", "alertas": "alert",
-    "rede": "network", "politicas": "policy", "politica": "policy", "recursos": "resource",
-    "saude": "health", "implantacao": "deployment", "armazenamento": "storage",
-    "segredos": "secret", "registros": "log", "logs": "log", "logging": "log",
-    "copia": "backup", "conexoes": "connection", "conexao": "connection", "usuarios": "user",
-    "sondas": "probe", "persistencia": "persistence", "configurada": "configured",
-    "configurados": "configured", "configuradas": "configured", "habilitada": "enabled",
-    "habilitados": "enabled", "ativado": "enabled", "ativada": "enabled", "verificado": "verified",
-    "testado": "tested", "testados": "tested", "documentado": "documented", "disponibilidade": "availability", "latencia": "latency", "fila": "queue",
-}  # fmt: skip
-_STOP = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "be",
-        "by",
-        "de",
-        "do",
-        "da",
-        "das",
-        "dos",
-        "e",
-        "em",
-        "for",
-        "in",
-        "is",
-        "of",
-        "on",
-        "or",
-        "para",
-        "the",
-        "to",
-        "with",
-        "com",
-        "no",
-        "na",
-        "os",
-        "as",
-        "o",
-        "um",
-        "uma",
-        "all",
-        "every",
-        "each",
-        "check",
-        "checks",
-        "test",
-    ]
-)
-_WORD = re.compile(r"[a-z0-9]+")
+#: A check is suggested only when the words the item's own text shares with it weigh at least
+#: as much as one word that this many checks use: "version" alone tells nothing, "jetstream"
+#: does, and so do "ssl" and "connection" together.
+DISTINCT_DF = 4
 
 
 @dataclass(frozen=True)
@@ -95,21 +42,29 @@ class Check:
         return words(f"{self.id.replace('-', ' ')} {self.title} {self.section}")
 
 
-def words(text: str) -> frozenset[str]:
-    """Folded words, Portuguese mapped to English, plural ``s`` dropped, stop words removed."""
-    found = (_stem(_SYNONYMS.get(w, w)) for w in _WORD.findall(fold(text)))
-    return frozenset(w for w in found if w not in _STOP and len(w) > 1)
-
-
-def _stem(word: str) -> str:
-    word = _SYNONYMS.get(word, word)
-    return word[:-1] if len(word) > 4 and word.endswith("s") and not word.endswith("ss") else word
+def builtin_checks() -> list[Check]:
+    """The built-in checks shipped with the package, as their modules declare them."""
+    return [
+        Check(c.id, c.title, c.section, str(m.path)) for m in builtin.discover() for c in m.checks
+    ]
 
 
 def catalogue(root: Path) -> list[Check]:
-    """Checks declared in ``root/test_*.py`` (recursively), read with ``ast``."""
+    """Checks declared in ``root/test_*.py`` (recursively), read with ``ast``.
+
+    A module that follows the built-in convention is read as the built-in checks are (its
+    markers may name module constants: ``section=SECTION``); any other module is read
+    leniently: the string keywords of its severity markers.
+    """
     checks: list[Check] = []
     for path in sorted(root.rglob("test_*.py")):
+        try:
+            module = builtin.read_module(path)
+        except (builtin.BuiltinError, OSError, SyntaxError, UnicodeDecodeError, ValueError):
+            module = None
+        if module is not None:
+            checks += [Check(c.id, c.title, c.section, str(path)) for c in module.checks]
+            continue
         try:
             tree = ast.parse(path.read_text(encoding="utf-8"))
         except (OSError, SyntaxError, UnicodeDecodeError):
@@ -164,22 +119,53 @@ def _kwargs(node: ast.expr) -> dict[str, str]:
 
 
 def rank(text: str, section: str, checks: Iterable[Check]) -> list[tuple[float, Check]]:
-    """Checks scored by the share of the check's words the item and its section mention."""
-    item_words = words(f"{text} {section}")
+    """Checks scored by the weighted share of their words the item and its section mention.
+
+    A word's weight is its rarity among the checks (inverse document frequency), so a
+    check's distinctive words count most. A check is left out when the item's own text shares
+    too little of it (the section alone never suggests a check) or, for a check
+    that names a technology (PostgreSQL, Redis, NATS, Kubernetes, Grafana), when neither the
+    item nor its section names it.
+    """
+    table = _table(tuple(checks))
+    own = words(text)
+    context = own | words(section)
     scored = []
-    for check in checks:
-        wanted = check.words
-        if not wanted:
+    for check in table.checks:
+        wanted = table.words[check.id]
+        if sum(table.weight[w] for w in own & wanted) < table.distinct:
             continue
-        shared = item_words & wanted
-        text_hits = words(text) & wanted
-        if not text_hits:
-            continue  # the section alone never suggests a check
-        score = round(len(shared) / len(wanted), 2)
+        if not all(needed & context for needed in table.context[check.id]):
+            continue
+        total = sum(table.weight[w] for w in wanted)
+        score = round(sum(table.weight[w] for w in context & wanted) / total, 2)
         if score >= MIN_SCORE:
             scored.append((score, check))
     scored.sort(key=lambda sc: (-sc[0], sc[1].id))
     return scored
+
+
+@dataclass(frozen=True)
+class _Table:
+    checks: tuple[Check, ...]
+    words: Mapping[str, frozenset[str]]  # check id -> its words
+    frequency: Mapping[str, int]  # word -> how many checks use it
+    weight: Mapping[str, float]  # word -> log(1 + checks / frequency)
+    context: Mapping[str, tuple[frozenset[str], ...]]  # check id -> word sets the item must meet
+    distinct: float  # the weight of a word DISTINCT_DF checks use
+
+
+@cache
+def _table(checks: tuple[Check, ...]) -> _Table:
+    by_id = {c.id: c.words for c in checks}
+    frequency: dict[str, int] = {}
+    for found in by_id.values():
+        for word in found:
+            frequency[word] = frequency.get(word, 0) + 1
+    weight = {w: math.log(1 + len(checks) / n) for w, n in frequency.items()}
+    context = {c.id: tuple(CONTEXT[w] for w in sorted(by_id[c.id]) if w in CONTEXT) for c in checks}
+    distinct = math.log(1 + len(checks) / DISTINCT_DF)
+    return _Table(checks, by_id, frequency, weight, context, distinct)
 
 
 def suggest_command(

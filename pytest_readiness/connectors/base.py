@@ -1,8 +1,8 @@
 """What every connector shares: the target record, the facade protocol, error translation.
 
 A connector module exposes ``connect(target, redactor) -> facade``. The facade is what checks
-use; it closes with ``close()`` and offers the raw driver as ``.client`` for what the facade
-does not cover. Driver exceptions are translated once, here or in the connector, into
+use; it closes with ``close()``. The facades of services a check could change (PostgreSQL,
+Redis, HTTP, NATS) do not expose their driver: they are read-only by construction. Driver exceptions are translated once, here or in the connector, into
 :class:`~pytest_readiness.errors.ConnectorError` subclasses whose messages name the target and
 never a password.
 """
@@ -50,6 +50,10 @@ class Facade(Protocol):
     target: Target
 
     def close(self) -> None: ...
+
+
+class WriteRefused(ConnectorError):
+    """A check asked a read-only facade for something that may write; nothing was sent."""
 
 
 @contextmanager

@@ -3,7 +3,11 @@
 Its settings are declared in :mod:`~pytest_readiness.registry`.
 
 ``connect()`` GETs ``health_path`` (default: the base URL) once, so an unreachable target fails
-once, at connect. Every request of the facade carries the target's timeout.
+once, at connect. Every request of the facade finishes within the target's timeout, end to end
+(headers and body: a server that drips its answer is cut off), or raises TimedOut.
+
+Read-only by construction: only GET, HEAD and OPTIONS are sent unless the target lists more in
+``allow_methods``; the ``requests.Session`` is not exposed.
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from pytest_readiness.connectors.base import Target, describe_error, fail
+from pytest_readiness.connectors.base import Target, WriteRefused, describe_error, fail
+from pytest_readiness.connectors.deadline import Operations, SocketWatch, call_within
+from pytest_readiness.connectors.http_sockets import MAX_CONCURRENCY, bounded_session
 from pytest_readiness.errors import (
     AuthFailed,
     ConfigError,
@@ -32,10 +38,11 @@ if TYPE_CHECKING:
 
     from pytest_readiness.connectors.tls import TlsFacts
 
-__all__ = ["HttpSession", "LatencyResult", "connect"]
+__all__ = ["SAFE_METHODS", "HttpSession", "LatencyResult", "connect"]
 
-#: Upper bound of ``latency(concurrency=...)``; also the connection pool size per host.
-MAX_CONCURRENCY = 32
+
+#: Methods that do not change the server's state (RFC 9110 safe methods but TRACE).
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @dataclass(frozen=True)
@@ -54,7 +61,7 @@ class LatencyResult:
 
 
 class HttpSession:
-    """The facade of an HTTP target; ``client`` is the underlying ``requests.Session``."""
+    """The facade of an HTTP target (a ``requests.Session`` it does not expose)."""
 
     def __init__(
         self,
@@ -63,13 +70,18 @@ class HttpSession:
         session: requests.Session,
         base_url: str,
         configured_headers: tuple[str, ...] = (),
+        watch: SocketWatch | None = None,
     ) -> None:
         self.target = target
-        self.client = session
+        self._session = session
         self.base_url = base_url
         #: names of the profile's ``headers`` (credentials among them), sent on every request
         self.configured_headers = configured_headers
+        #: the methods this target lets checks send: GET, HEAD, OPTIONS and its ``allow_methods``
+        self.allowed_methods = SAFE_METHODS | _allow_methods(target)
         self._redactor = redactor
+        watch = watch or SocketWatch()
+        self._ops = Operations(target, redactor, watch.abort, latch=False)
 
     def url(self, path: str = "") -> str:
         """``path`` joined to the base URL; absolute URLs are returned unchanged."""
@@ -83,9 +95,16 @@ class HttpSession:
         """``requests.Session.request`` on ``url(path)`` with the target's timeout.
 
         Transport failures raise Unreachable/TimedOut; HTTP error statuses are returned, for
-        the check to assert on.
+        the check to assert on. A method outside :attr:`allowed_methods` raises WriteRefused
+        before anything is sent. The body is always read within the deadline (no streaming).
         """
-        return self._send(method.upper(), path, f"{method.upper()} {path or '/'} from", **kwargs)
+        verb = method.upper()
+        if verb not in self.allowed_methods:
+            raise WriteRefused(
+                f"Refused on {self.target}: {verb} may change the server; only "
+                f"{', '.join(sorted(self.allowed_methods))} are sent (allow_methods opts in)"
+            )
+        return self._send(verb, path, f"{verb} {path or '/'} from", **kwargs)
 
     def get(self, path: str = "", **kwargs: Any) -> requests.Response:
         return self.request("GET", path, **kwargs)
@@ -107,8 +126,8 @@ class HttpSession:
         def one(_: int) -> float | None:
             start = time.perf_counter()
             try:
-                response = self.client.get(
-                    url, timeout=self.target.timeout, verify=self.client.verify
+                response = self._session.get(
+                    url, timeout=self.target.timeout, verify=self._session.verify
                 )
             except requests.RequestException:
                 return None
@@ -116,7 +135,10 @@ class HttpSession:
             response.close()
             return elapsed if response.status_code < 400 else None
 
+        # One timeout per wave of ``workers`` requests: n requests are n round trips.
+        waves = math.ceil(n / workers)
         with (
+            self._ops.bounded(f"measure latency of {path} on", seconds=waves * self.target.timeout),
             self._quiet(),
             ThreadPoolExecutor(max_workers=workers, thread_name_prefix="readiness-http") as pool,
         ):
@@ -141,14 +163,20 @@ class HttpSession:
         try:
             from pytest_readiness.connectors.tls import inspect_tls
 
-            verify = cafile or self.client.verify
-            return inspect_tls(
-                parts.hostname,
-                parts.port or 443,
-                timeout=self.target.timeout,
-                cafile=_cafile(verify),
-                verify=verify is not False,
-            )
+            verify = cafile or self._session.verify
+            hostname, timeout = parts.hostname, self.target.timeout
+
+            def inspect() -> TlsFacts:
+                return inspect_tls(
+                    hostname,
+                    parts.port or 443,
+                    timeout=timeout,
+                    cafile=_cafile(verify),
+                    verify=verify is not False,
+                )
+
+            # Several handshakes (one per TLS version), bounded together.
+            return call_within(timeout, inspect, _ignore, f"readiness-tls-{self.target.name}")
         except ImportError as exc:
             raise MissingExtra("http", exc.name or "cryptography") from None
         except OSError as exc:
@@ -158,7 +186,7 @@ class HttpSession:
             ) from None
 
     def close(self) -> None:
-        self.client.close()
+        self._session.close()
 
     @contextmanager
     def _quiet(self) -> Iterator[None]:
@@ -167,7 +195,7 @@ class HttpSession:
         The profile is the user's explicit decision; under ``filterwarnings = error`` the warning
         would otherwise surface as an exception from every request.
         """
-        if self.client.verify is not False:
+        if self._session.verify is not False:
             yield
             return
         from urllib3.exceptions import InsecureRequestWarning
@@ -181,22 +209,22 @@ class HttpSession:
 
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.target.timeout
+        kwargs["stream"] = False  # the body is read inside the deadline, never after it
         # requests lets REQUESTS_CA_BUNDLE override a Session's CA path (psf/requests#3829);
         # passing it per request keeps the profile's ``verify`` authoritative.
-        kwargs.setdefault("verify", self.client.verify)
-        try:
-            with self._quiet():
-                return self.client.request(method, self.url(path), **kwargs)
-        except requests.RequestException as exc:
-            kind, cause = describe_error(exc)
-            raise fail(self.target, self._redactor, cause, kind=kind, action=action) from None
+        kwargs.setdefault("verify", self._session.verify)
+        with self._ops.bounded(action):
+            try:
+                with self._quiet():
+                    return self._session.request(method, self.url(path), **kwargs)
+            except requests.RequestException as exc:
+                kind, cause = describe_error(exc)
+                error = fail(self.target, self._redactor, cause, kind=kind, action=action)
+            raise error
 
 
 def connect(target: Target, redactor: Redactor) -> HttpSession:
     """Open a session for an ``http`` target and GET its health path once."""
-    import requests
-    from requests.adapters import HTTPAdapter
-
     settings = target.settings
     base_url = settings.get("base_url")
     if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
@@ -223,13 +251,11 @@ def connect(target: Target, redactor: Redactor) -> HttpSession:
     if isinstance(verify, str) and not os.path.exists(verify):
         raise ConfigError(str(target), "verify", f"CA bundle {verify!r} does not exist")
 
-    session = requests.Session()
+    _allow_methods(target)  # a bad setting is a config error at connect, not at the first use
+    session, watch = bounded_session()
     session.headers.update({str(k): str(v) for k, v in headers.items()})
     session.verify = verify
-    adapter = HTTPAdapter(pool_maxsize=MAX_CONCURRENCY)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    http = HttpSession(target, redactor, session, base_url, tuple(str(k) for k in headers))
+    http = HttpSession(target, redactor, session, base_url, tuple(str(k) for k in headers), watch)
     health_path = str(settings.get("health_path") or "")
     try:
         response = http._send("GET", health_path, "connect to")
@@ -246,6 +272,19 @@ def connect(target: Target, redactor: Redactor) -> HttpSession:
             )
         )
     return http
+
+
+def _allow_methods(target: Target) -> frozenset[str]:
+    methods = target.settings.get("allow_methods") or []
+    if not isinstance(methods, list) or not all(
+        isinstance(m, str) and m.isalpha() for m in methods
+    ):
+        raise ConfigError(str(target), "allow_methods", "expected a list of HTTP method names")
+    return frozenset(m.upper() for m in methods)
+
+
+def _ignore(_: object) -> None:
+    return None
 
 
 def _percentile(sorted_ms: list[float], pct: int) -> float | None:

@@ -57,6 +57,7 @@ RESOURCES: dict[str, Resource] = {
         Resource("", ("v1",), "persistentvolumeclaims", "PersistentVolumeClaim", True),
         Resource("storage.k8s.io", ("v1",), "storageclasses", "StorageClass", False),
         Resource("networking.k8s.io", ("v1", "v1beta1"), "ingressclasses", "IngressClass", False),
+        Resource("networking.k8s.io", ("v1", "v1beta1"), "ingresses", "Ingress", True),
         Resource("scheduling.k8s.io", ("v1",), "priorityclasses", "PriorityClass", False),
         Resource("rbac.authorization.k8s.io", ("v1",), "roles", "Role", True),
         Resource("rbac.authorization.k8s.io", ("v1",), "rolebindings", "RoleBinding", True),
@@ -82,8 +83,12 @@ class KubernetesCluster(ABC):
         self.namespace_scope = namespace_scope
 
     @abstractmethod
-    def objects(self, resource: Resource) -> list[Object]:
-        """Every object of ``resource`` in scope, sorted by (namespace, name)."""
+    def objects(self, resource: Resource, *, every_namespace: bool = False) -> list[Object]:
+        """Every object of ``resource`` in scope, sorted by (namespace, name).
+
+        ``every_namespace`` lifts the namespace scope, for what lives outside the application's
+        namespaces (e.g. an ingress controller's pods); it needs the right to list them all.
+        """
 
     @abstractmethod
     def server_version(self) -> Object | None:
@@ -151,6 +156,15 @@ class KubernetesCluster(ABC):
         target whose manifests hold none (offline, any version of the group matches).
         """
         return self.objects(Resource(group, (version,), plural))
+
+    def serves(self, group: str, version: str, plural: str) -> bool:
+        """Whether the API serves a resource (e.g. a custom resource whose CRD is installed).
+
+        Offline: the manifests define its CustomResourceDefinition or hold objects of it.
+        """
+        crds = self.objects(Resource("apiextensions.k8s.io", ("v1",), "customresourcedefinitions"))
+        names = {(c.get("metadata") or {}).get("name") for c in crds}
+        return f"{plural}.{group}" in names or bool(self.custom_objects(group, version, plural))
 
 
 def order(obj: Object) -> tuple[str, str]:

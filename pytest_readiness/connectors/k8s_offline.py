@@ -108,7 +108,7 @@ class OfflineCluster(KubernetesCluster):
     def source_of(self, obj: Object) -> str | None:
         return self._sources.get(_key(obj))
 
-    def objects(self, resource: Resource) -> list[Object]:
+    def objects(self, resource: Resource, *, every_namespace: bool = False) -> list[Object]:
         found = []
         for obj in self.client:
             group, kind = _group_kind(obj)
@@ -118,6 +118,7 @@ class OfflineCluster(KubernetesCluster):
             namespace = (obj.get("metadata") or {}).get("namespace")
             if (
                 namespace
+                and not every_namespace
                 and self.namespace_scope is not None
                 and namespace not in self.namespace_scope
             ):

@@ -50,14 +50,14 @@ class LiveCluster(KubernetesCluster):
     def server_version(self) -> Object | None:
         return self._get("/version", action="read the version of")
 
-    def objects(self, resource: Resource) -> list[Object]:
+    def objects(self, resource: Resource, *, every_namespace: bool = False) -> list[Object]:
         found = self._resolve(resource)
         if found is None:
             return []
         prefix, entry = found
         group_version = prefix.split("/", 2)[2]
         kind = str(entry.get("kind") or resource.kind)
-        scopes = self.namespace_scope if entry.get("namespaced") else None
+        scopes = self.namespace_scope if entry.get("namespaced") and not every_namespace else None
         items: list[Object] = []
         for namespace in scopes or (None,):
             path = (
@@ -75,6 +75,9 @@ class LiveCluster(KubernetesCluster):
                 if not cont:
                     break
         return sorted(items, key=order)
+
+    def serves(self, group: str, version: str, plural: str) -> bool:
+        return self._resolve(Resource(group, (version,), plural)) is not None
 
     def close(self) -> None:
         self.client.close()

@@ -4,8 +4,12 @@ Its settings are declared in :mod:`~pytest_readiness.registry`; ``monitor``
 (``http://host:8222``) is what :meth:`~NatsConnection.monitor` queries.
 
 nats-py is asyncio-only; the facade is synchronous. Each connection runs its own event loop in
-a daemon thread and every call waits at most the target's timeout, so no asyncio reaches the
-checks. The initial connect is tried once per server, without reconnect loops.
+a daemon thread and every call waits at most the target's timeout, end to end, so no asyncio
+reaches the checks. The initial connect is tried once per server, without reconnect loops.
+
+Read-only by construction: the client is not exposed and the facade only asks (server INFO,
+JetStream account, stream and consumer info, the monitoring endpoint); it never publishes,
+subscribes or creates, changes or deletes a stream or consumer.
 """
 
 from __future__ import annotations
@@ -17,12 +21,14 @@ import dataclasses
 import datetime
 import enum
 import math
+import socket
 import ssl
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pytest_readiness.connectors.base import Target, fail, map_errors
+from pytest_readiness.connectors.deadline import Operations
 from pytest_readiness.errors import AuthFailed, ConfigError, ConnectorError, TimedOut, Unreachable
 from pytest_readiness.redaction import Redactor
 
@@ -100,32 +106,40 @@ def connect(target: Target, redactor: Redactor) -> NatsConnection:
 
 
 class NatsConnection:
-    """A connected NATS client; ``.client`` is the :class:`nats.aio.client.Client`.
+    """A connected NATS client (not exposed: see the module's read-only note).
 
-    Raw client coroutines run on the connection's loop with ``conn.run(coro)``. JetStream API
-    errors (``nats.js.errors.NotFoundError`` for a missing stream) surface as nats-py raises them.
+    JetStream API errors (``nats.js.errors.NotFoundError`` for a missing stream) surface as
+    nats-py raises them.
     """
 
     def __init__(
         self, target: Target, client: Client, redactor: Redactor, loop: _LoopThread
     ) -> None:
         self.target = target
-        self.client = client
+        self._client = client
         self._redactor = redactor
         self._loop = loop
         self._http: requests.Session | None = None
+        self._monitor_ops: Operations | None = None
+        # The loop's wait is the deadline already; nothing to abort, only to remember.
+        self._ops = Operations(target, redactor, _nothing, latch=True)
         self._closed = False
 
     def __repr__(self) -> str:
         return f"<NatsConnection {self.target.name!r}>"
 
-    def run(self, coro: Coroutine[Any, Any, _T]) -> _T:
-        """Run a nats-py coroutine on this connection's loop, bounded by the target's timeout."""
-        return self._call(lambda: coro)
+    @property
+    def connected(self) -> bool:
+        """True while the client holds a connection to a server."""
+        return bool(self._client.is_connected)
+
+    def flush(self) -> None:
+        """A PING/PONG round trip to the server, within the target's timeout."""
+        self._call(lambda: self._client.flush(timeout=max(1, math.ceil(self.target.timeout))))
 
     def server_info(self) -> dict[str, Any]:
         """The INFO of the connected server: ``version``, ``jetstream``, ``cluster``, ``tls_*``..."""
-        return dict(self.client._server_info)  # nats-py keeps the latest INFO only here
+        return dict(self._client._server_info)  # nats-py keeps the latest INFO only here
 
     def jetstream_account_info(self) -> dict[str, Any]:
         """Usage and limits of this account's JetStream: memory, storage, streams, limits..."""
@@ -160,13 +174,20 @@ class NatsConnection:
             )
         import requests
 
-        if self._http is None:
-            self._http = requests.Session()
+        from pytest_readiness.connectors.http_sockets import bounded_session
+
+        if self._http is None or self._monitor_ops is None:
+            self._http, watch = bounded_session()
+            self._monitor_ops = Operations(self.target, self._redactor, watch.abort, latch=False)
         url = f"{base.rstrip('/')}/{path.lstrip('/')}"
         tls = self.target.settings.get("tls")
         verify = str(tls["ca"]) if isinstance(tls, dict) and tls.get("ca") else True
+        error: ConnectorError
         try:
-            response = self._http.get(url, timeout=self.target.timeout, verify=verify)
+            with self._monitor_ops.bounded(_MONITOR):  # headers and body, end to end
+                response = self._http.get(url, timeout=self.target.timeout, verify=verify)
+        except TimedOut as exc:
+            error = exc
         except requests.RequestException as exc:
             kind = TimedOut if isinstance(exc, requests.Timeout) else Unreachable
             cause = "timed out" if kind is TimedOut else _requests_cause(exc)
@@ -189,7 +210,10 @@ class NatsConnection:
             return
         self._closed = True
         try:
-            self._loop.run_quietly(self._drain(), self.target.timeout + 1)
+            if self._ops.stuck is None:
+                self._loop.run_quietly(self._drain(), self.target.timeout + 1)
+            else:  # a server that stopped answering will not answer a drain either
+                self._loop.run_quietly(self._client.close(), min(self.target.timeout, 0.5))
         finally:
             self._loop.stop()
             if self._http is not None:
@@ -197,15 +221,21 @@ class NatsConnection:
 
     async def _drain(self) -> None:
         with contextlib.suppress(Exception):
-            if self.client.is_connected:
-                await asyncio.wait_for(self.client.drain(), self.target.timeout)
-        if not self.client.is_closed:
-            await self.client.close()
+            if self._client.is_connected:
+                await asyncio.wait_for(self._client.drain(), self.target.timeout)
+        if not self._client.is_closed:
+            await self._client.close()
 
     def _jsm(self) -> Any:
-        return self.client.jsm(timeout=self.target.timeout)
+        return self._client.jsm(timeout=self.target.timeout)
 
     def _call(self, make: Callable[[], Awaitable[_T]]) -> _T:
+        """One call on the loop within the target's timeout; a server that timed out once is
+        not asked again (every later check would wait the whole timeout)."""
+        with self._ops.bounded("query"):
+            return self._translated(make)
+
+    def _translated(self, make: Callable[[], Awaitable[_T]]) -> _T:
         import nats.errors
 
         async def call() -> _T:
@@ -269,6 +299,10 @@ class _LoopThread:
             self._thread.join(5)
 
 
+def _nothing() -> None:
+    return None
+
+
 def _translate(
     target: Target, redactor: Redactor, exc: BaseException, seen: list[BaseException]
 ) -> ConnectorError:
@@ -276,6 +310,8 @@ def _translate(
 
     if isinstance(exc, nats.errors.NoServersError) and seen:
         exc = seen[-1]  # the pool is exhausted; the last attempt's error is the cause
+    if isinstance(exc, socket.gaierror):
+        return fail(target, redactor, f"cannot resolve the host name ({exc.strerror or exc})")
     text = _text(exc)
     refused = nats.errors.AuthorizationError, nats.errors.InvalidUserCredentialsError
     if isinstance(exc, refused) or "authorization" in text or "authentication" in text:

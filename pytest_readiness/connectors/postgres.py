@@ -2,19 +2,26 @@
 
 Its settings are declared in :mod:`~pytest_readiness.registry`.
 
-Every session runs with ``default_transaction_read_only=on`` in autocommit mode, so a check that
-tries to write fails with :class:`psycopg.errors.ReadOnlySqlTransaction`. libpq enforces a
-connect timeout of at least 2 s per address, whatever smaller timeout the target asks for.
+Every statement runs alone in its own ``BEGIN READ ONLY`` transaction, rolled back afterwards
+(see :class:`PostgresConnection`), so a check that tries to write fails with
+:class:`psycopg.errors.ReadOnlySqlTransaction`. Connecting and every facade call finish within
+the target's timeout, end to end (libpq's own connect timeout is at least 2 s per address; the
+deadline is enforced around it).
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 import re
-from collections.abc import Iterable
+import socket
+import warnings
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from pytest_readiness.connectors.base import Target, fail, map_errors
+from pytest_readiness.connectors.base import Target, WriteRefused, fail, map_errors
+from pytest_readiness.connectors.deadline import Operations, call_within, shutdown
 from pytest_readiness.errors import AuthFailed, ConfigError, ConnectorError, TimedOut, Unreachable
 from pytest_readiness.redaction import Redactor
 
@@ -28,12 +35,14 @@ if TYPE_CHECKING:
     #: What ``Connection.execute`` takes besides t-strings (psycopg 3.1 and later).
     Query: TypeAlias = LiteralString | bytes | sql.SQL | sql.Composed
 
-__all__ = ["PostgresConnection", "connect"]
+__all__ = ["PostgresConnection", "PrivilegedRoleWarning", "Rows", "WriteRefused", "connect"]
 
 _ATTEMPT = re.compile(
     r'connection to server (?:at|on socket) "(?P<host>[^"]+)"(?: \([^)]*\))?'
     r"(?:, port (?P<port>\d+))? failed: (?P<detail>.*)"
 )
+#: A statement that begins with COPY, after comments and blanks.
+_COPY = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*COPY\b", re.IGNORECASE | re.DOTALL)
 _AUTH = re.compile(
     r"password authentication failed|no password supplied|authentication failed"
     r"|role \S+ does not exist|no pg_hba\.conf entry|permission denied for database",
@@ -42,7 +51,8 @@ _AUTH = re.compile(
 
 
 def connect(target: Target, redactor: Redactor) -> PostgresConnection:
-    """Open one read-only, autocommit session to ``target``; raise a ConnectorError if we can't."""
+    """Open one read-only session to ``target`` within its timeout, end to end (name resolution,
+    every address of a multi-host DSN, TLS, authentication); raise a ConnectorError if we can't."""
     dsn = target.settings.get("dsn")
     if not isinstance(dsn, str) or not dsn.strip():
         raise ConfigError(str(target), "dsn", "a connection URL or keyword DSN is required")
@@ -64,57 +74,144 @@ def connect(target: Target, redactor: Redactor) -> PostgresConnection:
         target, "statement_timeout", target.settings.get("statement_timeout", target.timeout)
     )
 
-    options = " ".join(
-        part
-        for part in (
-            str(params.get("options") or ""),
-            "-c default_transaction_read_only=on",
-        )
-        if part
-    )
-    connect_timeout = max(1, math.ceil(target.timeout))
     password = {"password": target.settings["password"]} if "password" in target.settings else {}
-    conninfo = make_conninfo(dsn, options=options, connect_timeout=connect_timeout, **password)
+    conninfo = make_conninfo(_read_only_conninfo(dsn, target.timeout), **password)
+
+    def open_session() -> psycopg.Connection[tuple[Any, ...]]:
+        # No server-side prepared statements: a pooler in transaction mode does not keep them.
+        client = psycopg.Connection.connect(conninfo, autocommit=True, prepare_threshold=None)
+        # SET, not a startup option: pg_settings.reset_val then still shows the value the
+        # role gets from the server, which the timeout checks read (configured_setting).
+        try:
+            client.execute(
+                "SELECT set_config('statement_timeout', %s, false)",
+                (f"{max(1, round(statement_timeout * 1000))}ms",),
+            )
+        except BaseException:
+            client.close()
+            raise
+        return client
+
     try:
         with map_errors(target, redactor):
-            client = psycopg.Connection.connect(conninfo, autocommit=True)
-            # SET, not a startup option: pg_settings.reset_val then still shows the value the
-            # role gets from the server, which the timeout checks read (configured_setting).
-            try:
-                client.execute(
-                    "SELECT set_config('statement_timeout', %s, false)",
-                    (f"{max(1, round(statement_timeout * 1000))}ms",),
-                )
-            except BaseException:
-                client.close()
-                raise
-            return PostgresConnection(target, client)
+            client = call_within(
+                target.timeout, open_session, _close, f"readiness-pg-connect-{target.name}"
+            )
     except ConnectorError as exc:
         error = exc
     except psycopg.Error as exc:
         error = _translate(target, redactor, exc)
+    else:
+        connection = PostgresConnection(target, client, redactor)
+        _warn_if_superuser(connection, redactor)
+        return connection
     # Raised outside the handlers, without a chain back to the driver's exception and its text.
     error.__context__ = None
     raise error
 
 
+def _read_only_conninfo(dsn: str, timeout: float) -> str:
+    """``dsn`` with the session default read-only and libpq's own per-address connect timeout
+    (at least 2 s; the end-to-end deadline is enforced around it)."""
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    options = " ".join(
+        part
+        for part in (
+            str(conninfo_to_dict(dsn).get("options") or ""),
+            "-c default_transaction_read_only=on",
+        )
+        if part
+    )
+    return make_conninfo(dsn, options=options, connect_timeout=max(2, math.ceil(timeout)))
+
+
+def _close(client: psycopg.Connection[Any]) -> None:
+    client.close()
+
+
+class PrivilegedRoleWarning(UserWarning):
+    """The PostgreSQL role of a target can step outside a read-only session (a superuser runs
+    programs through ``COPY ... TO PROGRAM`` in functions, writes files, signals backends)."""
+
+
+def _warn_if_superuser(connection: PostgresConnection, redactor: Redactor) -> None:
+    if connection._client.info.parameter_status("is_superuser") != "on":
+        return
+    user = connection._client.info.user
+    message = redactor.redact(
+        f"{connection.target} connects as superuser {user!r}: a superuser can write and run "
+        "programs through server functions despite the read-only session; give readiness "
+        "checks a role without superuser (pg_monitor is enough for the built-in checks)"
+    )
+    # Shown, never raised: a project's ``filterwarnings = error`` must not turn a warning about
+    # the profile into an error of the check that happened to connect first. An ``ignore``
+    # filter is respected.
+    with warnings.catch_warnings():
+        if _filter_action(message, PrivilegedRoleWarning) == "error":
+            warnings.simplefilter("default", PrivilegedRoleWarning)
+        warnings.warn(message, PrivilegedRoleWarning, stacklevel=3)
+
+
+def _filter_action(message: str, category: type[Warning]) -> str:
+    """The action of the first warnings filter that matches (module and line aside)."""
+    for action, text, kind, _module, _line in warnings.filters:
+        if issubclass(category, kind) and (text is None or text.match(message)):
+            return action
+    return "default"
+
+
+class Rows:
+    """The materialised result of one statement: ``fetchone()``, ``fetchall()``, iteration,
+    ``columns`` and ``status`` (the command tag). Rows are tuples, or dicts from ``rows()``."""
+
+    def __init__(self, rows: list[Any], columns: list[str], status: str | None) -> None:
+        self._rows = rows
+        self._next = 0
+        self.columns = columns
+        self.status = status
+
+    def fetchone(self) -> Any:
+        if self._next >= len(self._rows):
+            return None
+        self._next += 1
+        return self._rows[self._next - 1]
+
+    def fetchall(self) -> list[Any]:
+        rest, self._next = self._rows[self._next :], len(self._rows)
+        return rest
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.fetchall())
+
+
 class PostgresConnection:
-    """A read-only PostgreSQL session; ``.client`` is the :class:`psycopg.Connection`.
+    """A read-only PostgreSQL session. The driver connection is not exposed.
+
+    Read-only by construction: every statement runs alone (pipeline mode, extended protocol: one
+    statement, no ``;``-chains) in its own ``BEGIN READ ONLY`` transaction that is rolled back afterwards, so
+    neither ``SET default_transaction_read_only = off`` nor ``BEGIN READ WRITE`` nor a ``SET``
+    of any kind outlives the statement; ``COPY`` is refused before it is sent. Every method
+    finishes within the target's timeout, end to end, or raises TimedOut.
 
     Query errors (a write, a statement timeout, a missing object) surface as psycopg's own
-    exceptions, so a check fails with what the server said.
+    exceptions, so a check fails with what the server said; a lost connection is Unreachable.
     """
 
-    def __init__(self, target: Target, client: psycopg.Connection[tuple[Any, ...]]) -> None:
+    def __init__(
+        self, target: Target, client: psycopg.Connection[tuple[Any, ...]], redactor: Redactor
+    ) -> None:
         self.target = target
-        self.client = client
+        self._client = client
+        self._redactor = redactor
+        self._ops = Operations(target, redactor, self._abort, latch=True)
 
     def __repr__(self) -> str:
         return f"<PostgresConnection {self.target.name!r}>"
 
-    def execute(self, sql: Query, params: Params | None = None) -> psycopg.Cursor[tuple[Any, ...]]:
-        """Run one statement; the cursor offers ``fetchone()``/``fetchall()``."""
-        return self.client.execute(sql, params)
+    def execute(self, sql: Query, params: Params | None = None) -> Rows:
+        """Run one statement; the result offers ``fetchone()``/``fetchall()``."""
+        return self._run(sql, params, as_dicts=False)
 
     def scalar(self, sql: Query, params: Params | None = None) -> Any:
         """The first column of the first row, or None when there is no row."""
@@ -123,7 +220,7 @@ class PostgresConnection:
 
     def server_version(self) -> tuple[int, int]:
         """``(major, minor)``, e.g. ``(15, 4)``."""
-        number = self.client.info.server_version
+        number = self._client.info.server_version
         if number >= 100000:
             return number // 10000, number % 10000
         return number // 10000, number // 100 % 100
@@ -150,10 +247,7 @@ class PostgresConnection:
 
     def replication(self) -> list[dict[str, Any]]:
         """Rows of ``pg_stat_replication``: one per connected standby or WAL receiver."""
-        from psycopg.rows import dict_row
-
-        with self.client.cursor(row_factory=dict_row) as cursor:
-            return list(cursor.execute("SELECT * FROM pg_stat_replication ORDER BY pid"))
+        return self.rows("SELECT * FROM pg_stat_replication ORDER BY pid")
 
     def max_replication_lag_seconds(self) -> float:
         """Largest ``replay_lag`` of the connected standbys in seconds; 0.0 when none lag."""
@@ -173,10 +267,7 @@ class PostgresConnection:
 
     def rows(self, sql: Query, params: Params | None = None) -> list[dict[str, Any]]:
         """Every row of a query as a dict keyed by column name."""
-        from psycopg.rows import dict_row
-
-        with self.client.cursor(row_factory=dict_row) as cursor:
-            return list(cursor.execute(sql, params))
+        return list(self._run(sql, params, as_dicts=True))
 
     def role(self) -> dict[str, Any]:
         """The session role's attributes: ``rolname``, ``rolsuper``, ``rolcreaterole``,
@@ -285,16 +376,24 @@ class PostgresConnection:
 
     def probe(self, dsn: str) -> tuple[bool, str]:
         """Connect to another endpoint (a pooler in front of this server) and run ``SELECT 1``
-        within the target's timeout: ``(True, "")`` or ``(False, cause)``, cause redacted."""
+        within the target's timeout, end to end: ``(True, "")`` or ``(False, cause)``, cause
+        redacted. No startup ``options`` (poolers refuse them); it runs nothing but ``SELECT 1``."""
         import psycopg
         from psycopg.conninfo import make_conninfo
 
         redactor = Redactor()
         redactor.add_from_url(dsn)
-        timeout = max(1, math.ceil(self.target.timeout))
-        try:
-            with psycopg.Connection.connect(make_conninfo(dsn, connect_timeout=timeout)) as conn:
+        timeout = self.target.timeout
+
+        def select_one() -> None:
+            conninfo = make_conninfo(dsn, connect_timeout=max(2, math.ceil(timeout)))
+            with psycopg.Connection.connect(conninfo, autocommit=True) as conn:
                 conn.execute("SELECT 1").fetchone()
+
+        try:
+            call_within(timeout, select_one, _ignore, f"readiness-pg-probe-{self.target.name}")
+        except TimeoutError:
+            return False, f"timed out (timeout {timeout:g}s)"
         except psycopg.Error as exc:
             return False, redactor.redact(_cause(str(exc)))
         except ValueError as exc:  # psycopg rejects a malformed DSN before connecting
@@ -302,7 +401,71 @@ class PostgresConnection:
         return True, ""
 
     def close(self) -> None:
-        self.client.close()
+        self._client.close()
+
+    def _run(self, sql: Query, params: Params | None, *, as_dicts: bool) -> Rows:
+        """One statement alone in a read-only transaction, rolled back; rows fetched first."""
+        import psycopg
+
+        if _is_copy(sql):
+            raise WriteRefused(
+                f"Refused on {self.target}: COPY is not run by the read-only facade "
+                "(COPY ... TO PROGRAM runs programs on the server)"
+            )
+        with self._ops.bounded():
+            try:
+                return self._in_read_only_transaction(sql, params, as_dicts)
+            except psycopg.OperationalError as exc:
+                if not self._client.closed:
+                    raise  # the server answered: a statement timeout, a cancel...
+                error = fail(
+                    self.target, self._redactor, f"connection lost: {_cause(str(exc))}",
+                    action="query",
+                )  # fmt: skip
+            error.__context__ = None
+            raise error
+
+    def _in_read_only_transaction(self, sql: Query, params: Params | None, as_dicts: bool) -> Rows:
+        import psycopg
+        from psycopg.rows import dict_row, tuple_row
+
+        client = self._client
+        factory: Any = dict_row if as_dicts else tuple_row
+        try:
+            # Pipeline mode sends every statement with the extended protocol, which takes one
+            # statement: no "COMMIT; SET ...; INSERT ..." chain can leave the transaction.
+            with client.pipeline() as pipeline, client.cursor(row_factory=factory) as cursor:
+                client.execute("BEGIN READ ONLY")
+                cursor.execute(sql, params)
+                pipeline.sync()
+                columns = [c.name for c in cursor.description or ()]
+                rows = cursor.fetchall() if cursor.description is not None else []
+                result = Rows(rows, columns, cursor.statusmessage)
+        except BaseException:
+            if not client.closed:
+                with contextlib.suppress(psycopg.Error):
+                    client.execute("ROLLBACK")
+            raise
+        client.execute("ROLLBACK")
+        return result
+
+    def _abort(self) -> None:
+        """At the deadline: shut the session's socket down so a blocked read returns."""
+        # Already closed: nothing to abort.
+        with (
+            contextlib.suppress(Exception),
+            socket.socket(fileno=os.dup(self._client.pgconn.socket)) as sock,
+        ):
+            shutdown(sock)
+
+
+def _is_copy(sql: object) -> bool:
+    text = sql.decode("utf-8", "replace") if isinstance(sql, bytes) else sql
+    return isinstance(text, str) and _COPY.match(text) is not None
+
+
+def _ignore(_: object) -> None:
+    return None
 
 
 def _translate(target: Target, redactor: Redactor, exc: BaseException) -> ConnectorError:

@@ -2,7 +2,12 @@
 
 Its settings are declared in :mod:`~pytest_readiness.registry`.
 
-Replies are decoded to ``str``, also on ``.client``. Commands that a hardened server refuses
+Replies are decoded to ``str``. Read-only by construction: the driver is not exposed, and
+:meth:`RedisConnection.command` runs only what the server itself classifies as read-only
+(``COMMAND INFO`` flag ``readonly``) plus :data:`READ_COMMANDS`. Every call finishes within the
+target's timeout, end to end (a server that drips its reply byte by byte is cut off).
+
+Commands that a hardened server refuses
 (``CONFIG`` renamed away or denied by ACL) are reported by :meth:`RedisConnection.config_get`
 as ``None`` with the reason in :meth:`RedisConnection.config_unavailable`, so a check can tell
 "setting is wrong" from "setting cannot be read".
@@ -14,14 +19,15 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pytest_readiness.connectors.base import Target, fail, map_errors
+from pytest_readiness.connectors.base import Target, WriteRefused, fail, map_errors
+from pytest_readiness.connectors.deadline import Operations, SocketWatch
 from pytest_readiness.errors import AuthFailed, ConfigError, ConnectorError, TimedOut, Unreachable
 from pytest_readiness.redaction import Redactor
 
 if TYPE_CHECKING:
     import redis
 
-__all__ = ["RedisConnection", "connect"]
+__all__ = ["READ_COMMANDS", "RedisConnection", "connect"]
 
 _T = TypeVar("_T")
 
@@ -34,7 +40,16 @@ _PERSISTENCE_FLAGS = (
 #: Queueing refusals that are about permission (others, like OOM, are not).
 _DENIED = re.compile(r"^(ERR )?unknown command|enable-[a-z-]+ option", re.IGNORECASE)
 
-_ERRNO_TEXT = re.compile(r"^Error \d+ connecting to (?P<where>\S+?)\.? (?P<what>.+?)\.?$")
+#: Commands without the ``readonly`` flag that only read, for checks: server facts, settings,
+#: who this user is and what it may run. Lower case; a subcommand as ``parent|sub``.
+READ_COMMANDS = frozenset({
+    "ping", "echo", "info", "time", "lastsave", "role", "dbsize", "config|get", "acl|whoami",
+    "acl|dryrun", "cluster|info", "cluster|nodes", "cluster|shards", "command|info",
+    "command|count", "command|docs", "client|info", "slowlog|get", "slowlog|len",
+    "latency|latest", "memory|stats", "module|list",
+})  # fmt: skip
+
+_ERRNO_TEXT = re.compile(r"^Error -?\d+ connecting to (?P<where>\S+?)\.? (?P<what>.+?)\.?$")
 
 
 def connect(target: Target, redactor: Redactor) -> RedisConnection:
@@ -50,12 +65,15 @@ def connect(target: Target, redactor: Redactor) -> RedisConnection:
     from redis.backoff import NoBackoff
     from redis.retry import Retry
 
+    watch = SocketWatch()
     options: dict[str, Any] = {
         "socket_connect_timeout": target.timeout,
         "socket_timeout": target.timeout,
         "retry": Retry(NoBackoff(), 0),  # attempted once; the fixture layer caches the outcome
         "decode_responses": True,
     }
+    if url.startswith(("redis://", "rediss://")):  # unix:// keeps redis-py's socket class
+        options["connection_class"] = _tracked(watch, tls=url.startswith("rediss://"))
     if isinstance(password, str):
         options["password"] = password
     if isinstance(target.settings.get("username"), str):
@@ -75,7 +93,7 @@ def connect(target: Target, redactor: Redactor) -> RedisConnection:
     if problem is not None:
         raise ConfigError(str(target), "url", problem)
 
-    connection = RedisConnection(target, client, redactor)
+    connection = RedisConnection(target, client, redactor, watch)
     try:
         connection.ping()
     except ConnectorError:
@@ -85,27 +103,79 @@ def connect(target: Target, redactor: Redactor) -> RedisConnection:
 
 
 class RedisConnection:
-    """A Redis client that has answered PING; ``.client`` is the :class:`redis.Redis`.
+    """A Redis client that has answered PING. The driver is not exposed.
 
     Lost connections and timeouts become :class:`Unreachable`/:class:`TimedOut`; error replies
     (``ResponseError``) surface as redis-py raises them.
     """
 
-    def __init__(self, target: Target, client: redis.Redis, redactor: Redactor) -> None:
+    def __init__(
+        self, target: Target, client: redis.Redis, redactor: Redactor, watch: SocketWatch
+    ) -> None:
         self.target = target
-        self.client = client
+        self._client = client
         self._redactor = redactor
+        self._watch = watch
+        self._ops = Operations(target, redactor, watch.abort, latch=True)
+        self._flags: dict[str, frozenset[str] | None] = {}
         self._config_unavailable: str | None = None
 
     def __repr__(self) -> str:
         return f"<RedisConnection {self.target.name!r}>"
 
     def ping(self) -> bool:
-        return bool(self._call(self.client.ping, "connect to"))
+        return bool(self._call(self._client.ping, "connect to"))
+
+    def command(self, *args: str) -> Any:
+        """Run one read-only command (``command("SCAN", "0", "COUNT", "10")``) and return the
+        reply. Refused with WriteRefused, before it is sent, unless the server flags it
+        ``readonly`` in ``COMMAND INFO`` or it is one of :data:`READ_COMMANDS`."""
+        if not args:
+            raise ValueError("command() needs a command name")
+        name = self._classified_name(args)
+        flags = self._flags.get(name)
+        listed = {name, f"{args[0]}|{args[1]}".lower() if len(args) > 1 else name} & READ_COMMANDS
+        if not listed and (flags is None or "readonly" not in flags):
+            why = "unknown to the server" if flags is None else f"flags {', '.join(sorted(flags))}"
+            raise WriteRefused(
+                f"Refused on {self.target}: {name.upper()} is not a read-only command ({why})"
+            )
+        return self._call(lambda: _command(self._client, *args))
+
+    def _classified_name(self, args: tuple[str, ...]) -> str:
+        """``parent|sub`` when the server knows it as a subcommand, else the command; the
+        server's flags of it are cached in ``self._flags``."""
+        names = [str(args[0]).lower()]
+        if len(args) > 1:
+            names.insert(0, f"{names[0]}|{str(args[1]).lower()}")
+        unknown = [n for n in names if n not in self._flags]
+        if unknown:
+            reply = self._call(lambda: self._raw("COMMAND", "INFO", *unknown))
+            for name, info in zip(unknown, reply, strict=False):
+                # [name, arity, [flags...], ...], or nil for a command the server lacks
+                flags = info[2] if isinstance(info, list) and len(info) > 2 else None
+                self._flags[name] = frozenset(map(str, flags)) if flags is not None else None
+        return next((n for n in names if self._flags.get(n) is not None), names[-1])
+
+    def _raw(self, *args: str) -> Any:
+        """The server's reply as it comes, without redis-py's parsing (which fails on nil
+        entries of COMMAND INFO)."""
+        pool = self._client.connection_pool
+        connection = pool.get_connection()
+        send: Callable[..., None] = connection.send_command  # untyped in redis-py
+        drop: Callable[[], None] = connection.disconnect
+        try:
+            send(*args)
+            return connection.read_response()
+        except BaseException:
+            drop()
+            raise
+        finally:
+            pool.release(connection)
 
     def info(self, section: str | None = None) -> dict[str, Any]:
         """INFO as a dict (numbers parsed); ``section`` e.g. ``"server"``, ``"replication"``."""
-        reply = self._call(lambda: self.client.info(section) if section else self.client.info())
+        reply = self._call(lambda: self._client.info(section) if section else self._client.info())
         return dict(reply)
 
     def server_version(self) -> tuple[int, int, int]:
@@ -130,7 +200,7 @@ class RedisConnection:
         import redis
 
         try:
-            reply = self._call(lambda: self.client.config_get(pattern))
+            reply = self._call(lambda: self._client.config_get(pattern))
         except redis.exceptions.NoPermissionError as exc:
             self._config_unavailable = self._why_unavailable("denied to this user", exc)
             return None
@@ -152,11 +222,11 @@ class RedisConnection:
         """True when this connection is TLS-encrypted (a ``rediss://`` URL)."""
         import redis
 
-        return issubclass(self.client.connection_pool.connection_class, redis.SSLConnection)
+        return issubclass(self._client.connection_pool.connection_class, redis.SSLConnection)
 
     def address(self) -> str:
         """``host:port`` this connection talks to."""
-        kwargs = self.client.connection_pool.connection_kwargs
+        kwargs = self._client.connection_pool.connection_kwargs
         return f"{kwargs.get('host')}:{kwargs.get('port')}"
 
     def unauthenticated_ping(self) -> str:
@@ -167,7 +237,7 @@ class RedisConnection:
         """
         import redis
 
-        kwargs = self.client.connection_pool.connection_kwargs
+        kwargs = self._client.connection_pool.connection_kwargs
         bare = self._bare_client(str(kwargs.get("host")), int(kwargs.get("port") or 6379))
         try:
             return "PONG" if self._call(bare.ping) else "no PONG"
@@ -194,9 +264,9 @@ class RedisConnection:
         verdict = self._queue_probe(command)
         if verdict is not None:
             return verdict
-        user = str(self._call(lambda: _command(self.client, "ACL", "WHOAMI")))
+        user = str(self._call(lambda: _command(self._client, "ACL", "WHOAMI")))
         try:
-            reply = self._call(lambda: _command(self.client, "ACL", "DRYRUN", user, *command))
+            reply = self._call(lambda: _command(self._client, "ACL", "DRYRUN", user, *command))
         except redis.exceptions.ResponseError as exc:  # unknown (renamed) command
             return False, f"ACL DRYRUN: {_cause(exc)}"
         return str(reply) == "OK", f"ACL DRYRUN: {reply}"
@@ -204,7 +274,7 @@ class RedisConnection:
     def cluster_info(self) -> dict[str, str]:
         """CLUSTER INFO as a dict (``cluster_state``, ``cluster_slots_ok``, ...); raises the
         server's error when cluster mode is off."""
-        reply = self._call(lambda: _command(self.client, "CLUSTER", "INFO"))
+        reply = self._call(lambda: _command(self._client, "CLUSTER", "INFO"))
         if isinstance(reply, dict):
             return {str(key): str(value) for key, value in reply.items()}
         pairs = (line.split(":", 1) for line in str(reply).splitlines() if ":" in line)
@@ -236,7 +306,7 @@ class RedisConnection:
         from redis.backoff import NoBackoff
         from redis.retry import Retry
 
-        kwargs = self.client.connection_pool.connection_kwargs
+        kwargs = self._client.connection_pool.connection_kwargs
         use_tls = self.uses_tls() if tls is None else tls
         options: dict[str, Any] = {
             "socket_connect_timeout": self.target.timeout,
@@ -245,17 +315,19 @@ class RedisConnection:
             "decode_responses": True,
         }
         if use_tls:
-            options["ssl"] = True
             for key in ("ssl_ca_certs", "ssl_cert_reqs", "ssl_check_hostname"):
                 if key in kwargs:
                     options[key] = kwargs[key]
-        return redis.Redis(host=host, port=port, **options)
+        pool = redis.ConnectionPool(
+            connection_class=_tracked(self._watch, tls=use_tls), host=host, port=port, **options
+        )
+        return redis.Redis(connection_pool=pool)
 
     def _queue_probe(self, command: tuple[str, ...]) -> tuple[bool, str] | None:
         """MULTI, the command, DISCARD on one connection; None when the answer is no verdict."""
         import redis
 
-        pool = self.client.connection_pool
+        pool = self._client.connection_pool
 
         def probe() -> tuple[bool, str] | None:
             connection = pool.get_connection()
@@ -288,13 +360,18 @@ class RedisConnection:
         return self._call(probe)
 
     def close(self) -> None:
-        self.client.close()
+        self._client.close()
 
     def _why_unavailable(self, how: str, exc: Exception) -> str:
         reason = str(exc).split(",")[0].strip()
         return self._redactor.redact(f"CONFIG is {how} on {self.target}: {reason}")
 
     def _call(self, call: Callable[[], _T], action: str = "query") -> _T:
+        """Run one driver call within the target's timeout, end to end."""
+        with self._ops.bounded(action):
+            return self._translated(call, action)
+
+    def _translated(self, call: Callable[[], _T], action: str) -> _T:
         """Run one driver call; connection-level failures become ConnectorErrors."""
         import redis
 
@@ -317,6 +394,19 @@ class RedisConnection:
         # Raised outside the handlers, without a chain back to the driver's exception.
         error.__context__ = None
         raise error
+
+
+def _tracked(watch: SocketWatch, *, tls: bool) -> type[redis.Connection]:
+    """redis-py's connection class whose sockets ``watch`` can shut down at a deadline."""
+    import redis
+
+    base: type[redis.Connection] = redis.SSLConnection if tls else redis.Connection
+
+    class Tracked(base):  # type: ignore[valid-type,misc]  # a class chosen at run time
+        def _connect(self) -> Any:
+            return watch.add(super()._connect())
+
+    return Tracked
 
 
 def _command(client: redis.Redis, *args: str) -> Any:

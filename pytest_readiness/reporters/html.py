@@ -4,6 +4,12 @@ Everything is inline (CSS, a small filter script); no fonts, scripts or images a
 Every value goes through jinja2's autoescape, and a Content-Security-Policy allows only the
 report's own script (by hash), so even a value that slipped through could not run code.
 Rows are rendered on the server side so the file reads and prints without JavaScript.
+
+Triage first: the items not met are listed right under the banner, most severe first, with
+their reason, evidence and remediation; every critical one is listed, the others up to a cap
+(the items table has them all, behind its "not met" filter). Long cells are capped on screen
+with a button to show them whole. The script shows the items table a page at a time, so
+loading and filtering 10,000 items lays out a few hundred rows, not all of them.
 Every value shown has its control characters written as visible escapes (jinja2's
 ``finalize``), and messages and evidence are cut (:mod:`pytest_readiness.text`), so a hostile
 or huge value can neither hide text nor make a page a browser cannot load.
@@ -20,7 +26,7 @@ from typing import Any, NamedTuple
 
 from pytest_readiness.errors import MissingExtra
 from pytest_readiness.files import write_atomic
-from pytest_readiness.model import SEVERITIES, Decision, ItemResult, Tally, Verdict
+from pytest_readiness.model import SEVERITIES, Decision, ItemResult, Severity, Tally, Verdict
 from pytest_readiness.text import EVIDENCE_LIMIT, MESSAGE_LIMIT, printable, shown
 
 TEMPLATE = "report.html.j2"
@@ -31,6 +37,14 @@ _DECISION_CLASS = {
     Decision.NO_DATA: "nodata",
     Decision.INCOMPLETE: "incomplete",
 }
+#: Blockers listed under the banner besides every critical one (the table holds the rest).
+BLOCKERS_SHOWN = 25
+#: Rows of the items table shown at a time (report.js pages the rest; all show without it).
+PAGE_ROWS = 100
+#: A details cell longer than this (characters, or lines) is capped on screen.
+_CAP_CHARS = 320
+_CAP_LINES = 5
+_SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 
 
 class Row(NamedTuple):
@@ -48,6 +62,9 @@ class Row(NamedTuple):
     owner: str
     docs: str
     docs_link: bool
+    not_met: bool  # applicable and not met: what the "not met" filter and the blockers show
+    clip: bool  # the details cell is long: capped on screen, with a button to show it whole
+    clip_title: bool
 
 
 def write(verdict: Verdict, path: str, config: object = None) -> None:
@@ -65,6 +82,9 @@ def context(verdict: Verdict) -> dict[str, Any]:
     css, script, script_hash = _assets()
     diff = verdict.baseline
     counts = verdict.counts
+    rows = [_row(item) for item in verdict.items]
+    blockers = _blockers(verdict.items, rows)
+    not_met = sum(row.not_met for row in rows)
     return {
         "v": verdict,
         "run": verdict.run,
@@ -74,7 +94,11 @@ def context(verdict: Verdict) -> dict[str, Any]:
         "totals": [_cell(verdict.totals[s]) for s in SEVERITIES],
         "outcomes": [o.value for o, n in counts.items() if n],
         "counts": [(o.value, n) for o, n in counts.items() if n],
-        "rows": [_row(item) for item in verdict.items],
+        "rows": rows,
+        "blockers": blockers,
+        "blockers_more": not_met - len(blockers),
+        "not_met": not_met,
+        "page_rows": PAGE_ROWS,
         "diff": diff,
         "diff_lists": []
         if diff is None
@@ -91,23 +115,48 @@ def context(verdict: Verdict) -> dict[str, Any]:
     }
 
 
+def _blockers(items: tuple[ItemResult, ...], rows: list[Row]) -> list[Row]:
+    """Not-met rows, most severe first (collection order within a severity): every critical
+    one, then others up to :data:`BLOCKERS_SHOWN` rows in all."""
+    ranked = sorted(
+        (_SEVERITY_RANK[item.spec.severity], n) for n, item in enumerate(items) if rows[n].not_met
+    )
+    shown_rows: list[Row] = []
+    for rank, n in ranked:
+        if rank != _SEVERITY_RANK[Severity.CRITICAL] and len(shown_rows) >= BLOCKERS_SHOWN:
+            break
+        shown_rows.append(rows[n])
+    return shown_rows
+
+
 def _row(item: ItemResult) -> Row:
     spec = item.spec
     docs = shown(spec.docs or "", MESSAGE_LIMIT)
+    message = shown(item.message, MESSAGE_LIMIT, keep_lines=True)
+    evidence = [
+        shown(record.summary(), EVIDENCE_LIMIT, keep_lines=True) for record in item.evidence
+    ]
+    remediation = shown(spec.remediation or "", MESSAGE_LIMIT, keep_lines=True)
+    title = shown(spec.title, MESSAGE_LIMIT)
+    details = len(message) + len(remediation) + sum(len(e) for e in evidence)
+    lines = message.count("\n") + len(evidence) + bool(message) + bool(remediation)
     return Row(
         item.outcome.value,
         spec.severity.value,
         shown(spec.id, MESSAGE_LIMIT),
-        shown(spec.title, MESSAGE_LIMIT),
+        title,
         shown(spec.section, MESSAGE_LIMIT),
         f"{spec.weight:g}",
-        shown(item.message, MESSAGE_LIMIT, keep_lines=True),
-        [shown(record.summary(), EVIDENCE_LIMIT, keep_lines=True) for record in item.evidence],
-        shown(spec.remediation or "", MESSAGE_LIMIT, keep_lines=True),
+        message,
+        evidence,
+        remediation,
         shown(spec.owner or "", MESSAGE_LIMIT),
         docs,
         # Only web links become links: autoescape does not stop a javascript: URL.
         docs.startswith(("https://", "http://")),
+        item.outcome.applicable and not item.met,
+        details > _CAP_CHARS or lines > _CAP_LINES,
+        len(title) > _CAP_CHARS,
     )
 
 

@@ -54,6 +54,15 @@ def to_dict(verdict: Verdict) -> dict[str, Any]:
                 "until": s.waiver.until.isoformat(),
                 "state": s.state.value,
                 "items": list(s.items),
+                "health": s.health.value,
+                "scope": s.scope,
+                "object": s.waiver.object,
+                "container": s.waiver.container,
+                "source": s.waiver.source,
+                "days_left": s.days_left,
+                "covered": list(s.covered),
+                "covered_count": s.covered_count,
+                "note": s.note,
             }
             for s in verdict.waivers
         ],

@@ -5,7 +5,8 @@ controller and ``record_testsuite_property`` is lost under xdist (pytest #7767),
 written file is the same in every mode. So, after junitxml wrote it, this module adds:
 
 - suite ``<properties>``: ``readiness.decision``, ``.score``, ``.profile``, ``.scope``, the baseline
-  diff, and per item ``readiness.item.<id> = "severity|section|weight|outcome"`` (split the
+  diff, per waiver ``readiness.waiver.<n> = "id|scope|state|until|days_left|covered|by|reason"``
+  (the reason last: it may contain ``|``), and per item ``readiness.item.<id> = "severity|section|weight|outcome"`` (split the
   first field off the left and the last two off the right: a section may contain ``|``) and
   ``readiness.evidence.<id>``; valid in both families;
 - per-testcase ``<properties>`` only for ``xunit1``/``legacy``: xunit2's schema forbids them.
@@ -20,6 +21,7 @@ evidence and reasons are cut (:mod:`pytest_readiness.text`).
 
 from __future__ import annotations
 
+import os
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
@@ -61,6 +63,11 @@ def enrich(root: ET.Element, verdict: Verdict, family: str) -> None:
         if item is not None:
             _properties(case).extend(_property(n, v) for n, v in _item_properties(item))
     case = decision_testcase(verdict)
+    if family in LEGACY_FAMILIES:  # xunit1 testcases carry file/line (annotation actions)
+        file, line = config_location(verdict)
+        if file:
+            case.set("file", _xml_safe(file))
+            case.set("line", str(line))
     suite.append(case)
     failed = case.find("failure") is not None
     for node in (suite, root) if root is not suite else (suite,):
@@ -94,6 +101,11 @@ def suite_properties(verdict: Verdict) -> list[tuple[str, str]]:
             ("readiness.baseline.added", " ".join(diff.added)),
             ("readiness.baseline.removed", " ".join(diff.removed)),
         ]
+    for number, status in enumerate(verdict.waivers, 1):
+        w = status.waiver
+        fields = [w.id, status.scope, status.health.value, w.until.isoformat()]
+        fields += [str(status.days_left), str(status.covered_count), w.by, w.reason]
+        props.append((f"readiness.waiver.{number}", shown("|".join(fields), MESSAGE_LIMIT)))
     for item in verdict.items:
         spec = item.spec
         props.append(
@@ -121,6 +133,29 @@ def decision_testcase(verdict: Verdict) -> ET.Element:
         )
         failure.text = _xml_safe(f"{text}exit status {verdict.exit_status}\n")
     return case
+
+
+def config_location(verdict: Verdict) -> tuple[str, int]:
+    """The readiness config (relative to the working directory when below it) and the 0-based
+    line of the profile's key in it, as junitxml writes a testcase's file and line; the
+    decision's annotation then points at the profile that decided."""
+    path = verdict.run.config_path
+    if not path:
+        return "", 0
+    try:
+        shown_path = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        shown_path = path
+    if shown_path.startswith(".."):
+        shown_path = path
+    try:
+        with open(path, encoding="utf-8") as handle:
+            for number, text in enumerate(handle):
+                if text.strip().startswith(f"{verdict.run.profile}:"):
+                    return shown_path, number
+    except (OSError, UnicodeDecodeError):
+        pass
+    return shown_path, 0
 
 
 def summary_text(verdict: Verdict) -> str:
@@ -154,6 +189,8 @@ def _item_properties(item: ItemResult) -> Iterable[tuple[str, str]]:
     yield "readiness.section", shown(spec.section, MESSAGE_LIMIT)
     yield "readiness.weight", f"{spec.weight:g}"
     yield "readiness.outcome", item.outcome.value
+    if item.message:  # e.g. who attested it and when, who waived it until when
+        yield "readiness.message", shown(item.message, MESSAGE_LIMIT)
     for record in item.evidence:
         yield "readiness.evidence", shown(record.summary(), EVIDENCE_LIMIT)
 

@@ -10,17 +10,22 @@ appended to that file (GitHub shows it on the run's page).
 
 from __future__ import annotations
 
+import os
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 
 from pytest_readiness.files import write_atomic
 from pytest_readiness.model import (
+    SEVERITIES,
     Decision,
     ItemResult,
     Outcome,
     SectionRow,
     Severity,
     Verdict,
+    WaiverHealth,
+    WaiverStatus,
 )
 from pytest_readiness.text import EVIDENCE_LIMIT, MESSAGE_LIMIT, shown
 
@@ -48,6 +53,11 @@ DECISION_ICON: dict[Decision, str] = {
 # math; '#', '@' and '&' only where they would start an issue link, a mention, an entity.
 _ACTIVE = re.compile(r"([\\`*_\[\]<>|~$]|#(?=\d)|(?<!\w)@(?=\w)|&(?=#?\w+;))")
 _SPACE = re.compile(r"\s+")
+SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
+# A URL in a value: written as an autolink ``<url>``, whose text Markdown takes literally. An
+# escape inside it would become part of the link (``nats\_admin`` -> ``nats%5C_admin``).
+_URL = re.compile(r"https?://[^\s<>]+")
+_URL_TRAILING = ".,;:!?'\""
 
 
 def write(verdict: Verdict, path: str, config: object = None) -> None:
@@ -58,8 +68,24 @@ def append_step_summary(verdict: Verdict, environ: Mapping[str, str]) -> None:
     """Append (never overwrite: earlier steps wrote there too) in one write call."""
     target = environ.get("GITHUB_STEP_SUMMARY")
     if target:
+        # A blank line first: the previous step's text may not even end its last line, and
+        # our heading glued to it would not be a heading.
+        lead = "\n" if _ends_a_line(target) else "\n\n"
         with open(target, "a", encoding="utf-8") as handle:
-            handle.write(render_summary(verdict))
+            handle.write(lead + render_summary(verdict))
+
+
+def _ends_a_line(path: str) -> bool:
+    """True for an empty or missing file too: nothing to end."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            if handle.tell() == 0:
+                return True
+            handle.seek(-1, os.SEEK_END)
+            return handle.read(1) == b"\n"
+    except FileNotFoundError:
+        return True
 
 
 def render(verdict: Verdict) -> str:
@@ -90,16 +116,51 @@ def render_summary(verdict: Verdict) -> str:
         parts.append(_baseline(verdict))
     parts.append(_completion_table(verdict))
     if not_met:
-        shown = [_item_line(i, compact=True) for i in not_met[:STEP_SUMMARY_ITEMS]]
-        if len(not_met) > STEP_SUMMARY_ITEMS:
-            shown.append(f"- and {len(not_met) - STEP_SUMMARY_ITEMS} more not met")
-        parts.append(f"**Not met ({len(not_met)})**\n\n" + "\n".join(shown))
+        parts.append(_not_met_summary(not_met))
+    problems = [s for s in verdict.waivers if s.health is not WaiverHealth.ACTIVE]
+    if problems:
+        parts.append(_waiver_table(problems, "Waivers to look at"))
     return "\n\n".join(parts) + "\n\n"
 
 
+def _not_met_summary(not_met: list[ItemResult]) -> str:
+    """Most severe first (collection order within a severity), at most STEP_SUMMARY_ITEMS
+    lines, but never without a critical item: each of those blocks the release."""
+    ordered = sorted(not_met, key=lambda item: SEVERITY_RANK[item.spec.severity])
+    critical = [i for i in ordered if i.spec.severity is Severity.CRITICAL]
+    listed = ordered[: max(STEP_SUMMARY_ITEMS, len(critical))]
+    lines = [_item_line(i, compact=True) for i in listed]
+    left = ordered[len(listed) :]
+    if left:
+        counts = Counter(i.spec.severity for i in left)
+        what = ", ".join(f"{counts[s]} {s.value}" for s in SEVERITY_RANK if counts[s])
+        lines.append(f"- and {len(left)} more not met ({what}): see the full report")
+    head = f"**Not met ({len(not_met)})**, most severe first: critical items block GO"
+    return head + "\n\n" + "\n".join(lines)
+
+
 def esc(text: object, limit: int = MESSAGE_LIMIT) -> str:
-    """One line of inline text, safe in a list item and in a table cell, cut at ``limit``."""
-    return _ACTIVE.sub(r"\\\1", _SPACE.sub(" ", shown(text, limit, keep_lines=True)).strip())
+    """One line of inline text, safe in a list item and in a table cell, cut at ``limit``.
+    URLs in it become autolinks, never escaped inside."""
+    line = _SPACE.sub(" ", shown(text, limit, keep_lines=True)).strip()
+    parts: list[str] = []
+    done = 0
+    for match in _URL.finditer(line):
+        url = _trim_url(match.group())
+        parts.append(_ACTIVE.sub(r"\\\1", line[done : match.start()]))
+        parts.append(f"<{url.replace('|', '%7C')}>")  # a raw | would end a table cell
+        done = match.start() + len(url)
+    parts.append(_ACTIVE.sub(r"\\\1", line[done:]))
+    return "".join(parts)
+
+
+def _trim_url(url: str) -> str:
+    """Trailing punctuation and an unbalanced ``)`` end the sentence, not the URL."""
+    while url and (
+        url[-1] in _URL_TRAILING or (url[-1] == ")" and url.count(")") > url.count("("))
+    ):
+        url = url[:-1]
+    return url
 
 
 def _header(verdict: Verdict) -> str:
@@ -191,15 +252,23 @@ def _item_line(item: ItemResult, compact: bool = False) -> str:
     return "\n".join([head, *(f"  - {note}" for note in notes)])
 
 
+def _waiver_table(statuses: Iterable[WaiverStatus], title: str = "") -> str:
+    """Id, scope, state, until, days left, what it covers, who, why, and what to do."""
+    lines = [f"**{title}**", ""] if title else []
+    lines.append("| Waiver | Scope | State | Until | Days left | Covers | By | Reason | Note |")
+    lines.append("|--------|-------|-------|-------|-----------|--------|----|--------|------|")
+    for s in statuses:
+        w = s.waiver
+        covers = f"{s.covered_count}" + (f": {', '.join(s.covered)}" if s.covered else "")
+        cells = [w.id, s.scope, s.health.value, w.until.isoformat(), str(s.days_left), covers]
+        lines.append(_table_row([*cells, w.by, w.reason, s.note]))
+    return "\n".join(lines)
+
+
 def _waivers_and_attestations(verdict: Verdict) -> str:
     lines = ["## Waivers and Attestations"]
     if verdict.waivers:
-        lines += ["", "| Waiver | State | Until | By | Reason | Covers |"]
-        lines.append("|--------|-------|-------|----|--------|--------|")
-        for s in verdict.waivers:
-            w = s.waiver
-            cells = [w.id, s.state.value, w.until.isoformat(), w.by, w.reason, ", ".join(s.items)]
-            lines.append(_table_row(cells))
+        lines += ["", _waiver_table(verdict.waivers)]
     if verdict.attestations:
         lines += ["", "| Attestation | State | By | On | Valid until | Evidence |"]
         lines.append("|-------------|-------|----|----|-------------|----------|")

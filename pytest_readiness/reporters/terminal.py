@@ -9,9 +9,18 @@ visible escapes, and messages and evidence are cut (:mod:`pytest_readiness.text`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pytest_readiness.model import SEVERITIES, Decision, ItemResult, Outcome, Verdict
+from pytest_readiness.model import (
+    SEVERITIES,
+    Decision,
+    ItemResult,
+    Outcome,
+    Verdict,
+    WaiverHealth,
+    WaiverStatus,
+)
 from pytest_readiness.text import EVIDENCE_LIMIT, MESSAGE_LIMIT, printable, shown
 
 DECISION_MARKUP: dict[Decision, dict[str, bool]] = {
@@ -31,6 +40,13 @@ OUTCOME_MARKUP: dict[Outcome, dict[str, bool]] = {
     Outcome.SKIPPED: {},
 }
 
+WAIVER_MARKUP: dict[WaiverHealth, dict[str, bool]] = {
+    WaiverHealth.ACTIVE: {},
+    WaiverHealth.EXPIRING: {"yellow": True},
+    WaiverHealth.EXPIRED: {"red": True},
+    WaiverHealth.UNMATCHED: {"yellow": True},
+}
+
 
 @dataclass(frozen=True)
 class Line:
@@ -48,8 +64,10 @@ def render(verdict: Verdict, verbosity: int = 0) -> list[Line]:
     if verbosity >= -1:
         lines.extend(_items(verdict, everything=verbosity >= 1))
     if verbosity >= 0:
-        lines.extend(_waivers(verdict))
+        lines.extend(_waivers(verdict, verdict.waivers))
         lines.extend(_attestations(verdict))
+    elif verbosity == -1:  # -q: only the waivers someone must act on
+        lines.extend(_waivers(verdict, [s for s in verdict.waivers if s.health in _ACT_ON]))
     if verbosity >= -1:
         lines.extend(_baseline(verdict, limit=None if verbosity >= 1 else 10))
     if verbosity >= 0 and verdict.decision is not Decision.GO and verdict.reasons:
@@ -110,23 +128,37 @@ def _needs_attention(item: ItemResult) -> bool:
     return item.outcome in (Outcome.FAILED, Outcome.ERROR, Outcome.PENDING, Outcome.WAIVED)
 
 
-def _waivers(verdict: Verdict) -> list[Line]:
-    if not verdict.waivers:
+_ACT_ON = (WaiverHealth.EXPIRED, WaiverHealth.UNMATCHED)
+
+
+def _waivers(verdict: Verdict, statuses: Sequence[WaiverStatus]) -> list[Line]:
+    if not statuses:
         return []
     lines = [Line("waivers", sep="-")]
-    for status in verdict.waivers:
-        w = status.waiver
-        text = shown(
-            f"{status.state.value:<8} {w.id} until {w.until.isoformat()} by {w.by}: {w.reason}",
-            MESSAGE_LIMIT,
-        )
-        hint = {
-            "stale": " (its items passed: remove the waiver)",
-            "expired": " (ignored)",
-            "unused": " (matched no failing item in this run)",
-        }.get(status.state.value, "")
-        lines.append(Line(text + hint, {"yellow": True} if status.state.value != "applied" else {}))
+    for status in statuses:
+        lines.append(Line(waiver_line(status), WAIVER_MARKUP[status.health]))
     return lines
+
+
+def waiver_line(status: WaiverStatus) -> str:
+    """``expiring SEC-1 [item] until 2026-12-10 (7 days left), covers 1 (SEC-1), by alice:
+    reason - note``, cut to one terminal line's worth."""
+    w = status.waiver
+    covered = f" ({', '.join(status.covered)})" if status.covered else ""
+    text = (
+        f"{status.health.value:<9} {w.id} [{status.scope}] until {w.until.isoformat()} "
+        f"({_days(status.days_left)}), covers {status.covered_count}{covered}, "
+        f"by {w.by}: {w.reason}"
+    )
+    if status.note:
+        text += f" - {status.note}"
+    return shown(text, MESSAGE_LIMIT)
+
+
+def _days(days_left: int) -> str:
+    if days_left < 0:
+        return f"{-days_left} days ago"
+    return f"{days_left} day left" if days_left == 1 else f"{days_left} days left"
 
 
 def _attestations(verdict: Verdict) -> list[Line]:

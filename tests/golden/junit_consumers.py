@@ -46,3 +46,25 @@ def junitparser_counts(path: Path) -> tuple[Counts, Counts]:
 def junit2html_render(path: Path) -> str:
     """The HTML report junit2html makes of ``path`` (raises if it cannot read the file)."""
     return str(junit2html.Junit(filename=str(path)).html())
+
+
+def junitparser_statuses(path: Path) -> dict[tuple[str, str], tuple[str, str]]:
+    """(classname, name) -> (status, message) of every testcase as junitparser reads it:
+    ``passed``, ``failure``, ``error`` or ``skipped`` (a testcase with two results, as pytest
+    writes for a call failure plus a teardown error, gives its first)."""
+    xml = junitparser.JUnitXml.fromfile(str(path))
+    suites = list(xml) if isinstance(xml, junitparser.JUnitXml) else [xml]
+    kinds = (
+        (junitparser.Failure, "failure"),
+        (junitparser.Error, "error"),
+        (junitparser.Skipped, "skipped"),
+    )
+    statuses: dict[tuple[str, str], tuple[str, str]] = {}
+    for suite in suites:
+        for case in suite:
+            status, message = "passed", ""
+            for result in case.result[:1]:
+                status = next(name for kind, name in kinds if isinstance(result, kind))
+                message = result.message or ""
+            statuses[str(case.classname), str(case.name)] = (status, message)
+    return statuses

@@ -1,9 +1,10 @@
 """The built-in checks run from an installed wheel as they do from the source tree.
 
-Real: the wheel is built from this checkout (`pip wheel`, hatchling), installed with its
-dependencies into a fresh virtual environment without system site-packages, and pytest runs
-there on offline manifests; the same run from the source tree must give the same node ids, item
-ids and outcomes. Needs the package index pip is configured with (the machine's mirror).
+Real: `python -m build` makes the sdist from this checkout and the wheel from that sdist
+(hatchling), `twine check --strict` accepts both, the wheel is installed with its dependencies
+into a fresh virtual environment without system site-packages, and pytest runs there on offline
+manifests; the same run from the source tree must give the same node ids, item ids and
+outcomes. Needs the package index pip is configured with (the machine's mirror).
 """
 
 from __future__ import annotations
@@ -12,10 +13,16 @@ import json
 import os
 import subprocess
 import sys
+import tarfile
+import zipfile
+from email.parser import HeaderParser
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from pytest_readiness import __version__
+from pytest_readiness.links import DOCS_URL
 
 pytestmark = pytest.mark.integration
 
@@ -49,15 +56,23 @@ def _clean_env() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def venv_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sdist and the wheel `python -m build` makes (the wheel built from the sdist)."""
+    base = tmp_path_factory.mktemp("dist")
+    _run([sys.executable, "-m", "build", "--outdir", str(base), str(ROOT)], _clean_env(), base)
+    return base
+
+
+def _wheel(dist: Path) -> Path:
+    (wheel,) = dist.glob("pytest_readiness-*.whl")
+    return wheel
+
+
+@pytest.fixture(scope="module")
+def venv_python(tmp_path_factory: pytest.TempPathFactory, dist: Path) -> Path:
     base = tmp_path_factory.mktemp("wheel")
     env = _clean_env()
-    _run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(base), str(ROOT)],
-        env,
-        base,
-    )
-    (wheel,) = base.glob("pytest_readiness-*.whl")
+    wheel = _wheel(dist)
     _run([sys.executable, "-m", "venv", str(base / "venv")], env, base)
     python = base / "venv" / "bin" / "python"
     # the k8s extra brings kubernetes-validate, which the offline schema check needs
@@ -93,6 +108,46 @@ def _result(python: Path, project: Path, profile: str, env: dict[str, str]) -> d
 
 def _outcomes(data: dict[str, Any]) -> list[tuple[str, str, str]]:
     return [(i["nodeid"], i["id"], i["outcome"]) for i in data["items"]]
+
+
+def test_twine_accepts_the_sdist_and_the_wheel(dist: Path) -> None:
+    files = sorted(dist.iterdir())
+    assert [f.name for f in files] == [
+        f"pytest_readiness-{__version__}-py3-none-any.whl",
+        f"pytest_readiness-{__version__}.tar.gz",
+    ]
+    out = _run(
+        [sys.executable, "-m", "twine", "check", "--strict", *map(str, files)], _clean_env(), dist
+    )
+    assert out.count("PASSED") == 2, out
+
+
+def test_the_wheel_metadata_has_the_version_and_the_project_urls(dist: Path) -> None:
+    with zipfile.ZipFile(_wheel(dist)) as wheel:
+        (name,) = [n for n in wheel.namelist() if n.endswith(".dist-info/METADATA")]
+        metadata = HeaderParser().parsestr(wheel.read(name).decode())
+    assert metadata["Version"] == __version__
+    urls = dict(u.split(", ", 1) for u in metadata.get_all("Project-URL") or [])
+    assert urls["Documentation"] == DOCS_URL
+    assert urls["Issues"].endswith("/issues")
+    assert metadata["Description-Content-Type"] == "text/markdown"
+
+
+def test_the_sdist_holds_what_its_tests_and_docs_build_need(dist: Path) -> None:
+    (sdist,) = dist.glob("*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        names = {n.split("/", 1)[1] for n in archive.getnames() if "/" in n}
+    assert {
+        "mkdocs.yml",
+        "CHANGELOG.md",
+        "LICENSE",
+        "docs/index.md",
+        "examples/ci/github-actions.yml",
+        "examples/ci/suite/readiness.yaml",
+        "checks/test_k8s_workloads.py",
+        "tests/docs/test_site.py",
+    } <= names
+    assert not any(n.startswith((".git/", ".venv/", "site/")) for n in names)
 
 
 def test_the_wheel_ships_the_checks_inside_the_package(venv_python: Path, tmp_path: Path) -> None:

@@ -49,7 +49,7 @@ def pipelines(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     _copy(broken, "semgrep-errors.sarif", "checkov.sarif", "trivy-findings.json")
     _copy(broken, "grype-findings.json", "k6-summary-export.json", "locust_slow_stats.csv")
     _copy(broken, "pip-licenses.json", "license-checker.json", "gitleaks-findings.json")
-    _copy(broken, "trufflehog.jsonl")
+    _copy(broken, "trufflehog.jsonl", "k6-summary-export-pre031.json")
     missing = tmp_path_factory.mktemp("missing")
     (missing / "coverage.xml").write_text("<html>not a coverage report</html>")
     return {"release": release, "broken": broken, "missing": missing}
@@ -111,6 +111,10 @@ def test_artifact_checks_pass_the_release_and_fail_the_broken_pipeline(
     assert "k6-summary-export.json: p95 1893.4 ms over 500 ms" in load
     assert "k6-summary-export.json: error rate 6.10% over 1.00%" in load
     assert "k6-summary-export.json: k6 threshold http_req_duration: p(95)<500 failed" in load
+    assert (
+        "k6-summary-export-pre031.json: no error rate (k6's http_req_failed metric is missing)"
+        in load
+    )
     assert "locust_slow_stats.csv: p95 2100.0 ms over 500 ms" in load
     assert "locust_slow_stats.csv: error rate 5.00% over 1.00%" in load
     licences = message["ART-LICENSE-ALLOWLIST[broken]"]

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import trustme
 
+from pytest_readiness.connectors.base import WriteRefused
 from pytest_readiness.connectors.http import HttpSession, connect
 from pytest_readiness.connectors.tls import (
     CLIENT_UNSUPPORTED,
@@ -89,6 +90,30 @@ def test_connect_get_and_request_join_paths_to_the_base_url(plain: ServedHttp) -
         assert session.url("/a/b") == plain.url + "/a/b"
         assert session.url("http://other/x") == "http://other/x"
         assert session.tls() is None
+    finally:
+        session.close()
+
+
+@pytest.mark.parametrize("method", ["POST", "put", "DELETE", "PATCH", "TRACE"])
+def test_methods_that_may_change_the_server_are_refused_before_sending(
+    plain: ServedHttp, method: str
+) -> None:
+    session = _connect({"base_url": plain.url})
+    try:
+        with pytest.raises(WriteRefused, match=f"{method.upper()} may change the server"):
+            session.request(method, "/")
+        assert session.request("GET", "/").status_code == 200
+        assert not hasattr(session, "client")  # no raw requests.Session to send them with
+    finally:
+        session.close()
+
+
+def test_allow_methods_lets_a_target_opt_in(plain: ServedHttp) -> None:
+    session = _connect({"base_url": plain.url, "allow_methods": ["post"]})
+    try:
+        assert session.request("POST", "/").status_code == 501  # sent: the demo has no POST
+        with pytest.raises(WriteRefused):
+            session.request("DELETE", "/")
     finally:
         session.close()
 

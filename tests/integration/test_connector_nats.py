@@ -151,9 +151,13 @@ def test_monitor_unreachable(bus_server: NatsServer) -> None:
         conn.close()
 
 
-def test_run_executes_raw_client_coroutines(private_nats: NatsConnection) -> None:
-    assert private_nats.run(private_nats.client.flush(timeout=2)) is None
-    assert private_nats.client.is_connected
+def test_the_facade_asks_but_exposes_no_client_to_publish_with(
+    private_nats: NatsConnection,
+) -> None:
+    private_nats.flush()
+    assert private_nats.connected
+    for name in ("client", "run", "publish", "request", "jetstream"):
+        assert not hasattr(private_nats, name)
 
 
 @pytest.mark.parametrize(
@@ -212,7 +216,7 @@ def test_close_stops_the_loop_thread(bus_server: NatsServer) -> None:
     assert len(loop_threads("closing")) == 1
     conn.close()
     conn.close()
-    assert not conn.client.is_connected
+    assert not conn.connected
     assert loop_threads("closing") == []
 
 

@@ -8,19 +8,24 @@ Stand-ins: a listening socket that never answers (a hung server) and a closed po
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 
-from pytest_readiness.connectors.base import Target
-from pytest_readiness.connectors.postgres import PostgresConnection, connect
+from pytest_readiness.connectors.base import Target, WriteRefused
+from pytest_readiness.connectors.postgres import PostgresConnection, PrivilegedRoleWarning, connect
 from pytest_readiness.errors import AuthFailed, ConfigError, TimedOut, Unreachable
 from pytest_readiness.redaction import Redactor
 from tests.support import assert_secret_free
+from tests.support.datastore_servers import postgres_cluster
 from tests.support.ports import closed_port, silent_listener
 from tests.support.servers import SHARED_PG_DSN, PostgresServer, postgres_ssl_server
 from tests.support.targets import load_target, rejected_target
@@ -77,7 +82,7 @@ def test_facade_returns_server_facts() -> None:
         assert shared_pg.execute("SELECT %s::int + 1", (41,)).fetchone() == (42,)
         assert shared_pg.scalar("SELECT current_database()") == "test"
         assert shared_pg.scalar("SELECT 1 WHERE false") is None
-        assert isinstance(shared_pg.client, psycopg.Connection)
+        assert not hasattr(shared_pg, "client")  # no raw driver connection to write through
 
 
 def test_session_is_read_only() -> None:
@@ -87,6 +92,73 @@ def test_session_is_read_only() -> None:
             shared_pg.execute("CREATE TEMP TABLE readiness_probe (x int)")
         # autocommit: the failed statement leaves no aborted transaction behind
         assert shared_pg.scalar("SELECT 1") == 1
+
+
+@pytest.mark.parametrize(
+    "reopen",
+    [
+        "SET default_transaction_read_only = off",
+        "SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE",
+        "BEGIN READ WRITE",
+        "SET transaction_read_only = off",
+        "COMMIT",
+        "RESET ALL",
+    ],
+)
+def test_no_statement_reopens_the_session_for_writes(reopen: str) -> None:
+    with shared_connection() as shared_pg:
+        with contextlib.suppress(psycopg.Error):
+            shared_pg.execute(reopen)
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            shared_pg.execute("CREATE TEMP TABLE readiness_probe (x int)")
+
+
+def test_a_chain_of_statements_cannot_leave_the_read_only_transaction() -> None:
+    chain = (
+        "COMMIT; SET default_transaction_read_only = off; CREATE TEMP TABLE readiness_probe (x int)"
+    )
+    with shared_connection() as shared_pg:
+        with pytest.raises(psycopg.errors.SyntaxError, match="multiple commands"):
+            shared_pg.execute(chain)
+        assert shared_pg.scalar("SELECT to_regclass('pg_temp.readiness_probe')") is None
+
+
+@pytest.mark.parametrize(
+    "copy",
+    [
+        "COPY (SELECT 1) TO PROGRAM 'touch {marker}'",
+        "  /* a comment */ -- and another\n copy (select 1) to program 'touch {marker}'",
+    ],
+)
+def test_copy_is_refused_before_it_is_sent(copy: str, tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    with shared_connection() as shared_pg, pytest.raises(WriteRefused, match="COPY"):
+        shared_pg.execute(copy.format(marker=marker))
+    assert not marker.exists()
+
+
+def test_a_superuser_role_is_warned_about() -> None:
+    with pytest.warns(PrivilegedRoleWarning, match="superuser 'postgres'"):
+        connect(target(SHARED_PG_DSN, name="shared"), Redactor()).close()
+
+
+def test_a_frozen_server_times_out_once_then_fails_fast() -> None:
+    """SIGSTOP the backend serving the session: its kernel still takes the query, nothing
+    answers, the server-side statement timeout cannot fire; the client-side deadline does."""
+    with postgres_cluster("Frozen-Pg-Pass-1") as cluster:
+        conn = connect(target(cluster.dsn(), timeout=1), Redactor())
+        backend = int(conn.scalar("SELECT pg_backend_pid()"))
+        os.kill(backend, signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            with pytest.raises(TimedOut, match=r"timed out after 1\.\ds \(timeout 1s\)"):
+                conn.scalar("SELECT 1")
+            assert time.monotonic() - started < 3
+            with pytest.raises(TimedOut, match="timed out earlier"):
+                conn.setting("max_connections")
+        finally:
+            os.kill(backend, signal.SIGCONT)
+            conn.close()
 
 
 def test_statement_timeout_defaults_to_target_timeout() -> None:
@@ -153,17 +225,27 @@ def test_invalid_dsn_is_a_config_error_without_the_password() -> None:
     assert_secret_free(info.value, WRONG_PASSWORD)
 
 
-def test_silent_server_times_out() -> None:
+def test_silent_server_times_out_at_the_configured_timeout_below_libpqs_floor() -> None:
     with silent_listener() as port:
         dsn = f"postgresql://postgres:{WRONG_PASSWORD}@127.0.0.1:{port}/test?sslmode=disable"
         started = time.monotonic()
         with pytest.raises(TimedOut) as info:
+            connect(target(dsn, timeout=0.5), Redactor())
+        elapsed = time.monotonic() - started
+    # libpq alone waits at least 2 s per address; the deadline around it is the target's own.
+    assert elapsed < 1.5
+    assert str(info.value) == "Cannot connect to postgres target 'orders': timed out (timeout 0.5s)"
+    assert_secret_free(info.value, WRONG_PASSWORD)
+
+
+def test_two_silent_hosts_take_one_timeout_not_two() -> None:
+    with silent_listener() as first, silent_listener() as second:
+        dsn = f"host=127.0.0.1,127.0.0.1 port={first},{second} user=postgres sslmode=disable"
+        started = time.monotonic()
+        with pytest.raises(TimedOut):
             connect(target(dsn, timeout=1), Redactor())
         elapsed = time.monotonic() - started
-    # libpq waits at least 2 s per address whatever the timeout; see the module docstring.
-    assert elapsed < 2 + 1
-    assert str(info.value) == "Cannot connect to postgres target 'orders': timed out (timeout 1s)"
-    assert_secret_free(info.value, WRONG_PASSWORD)
+    assert elapsed < 2  # libpq alone: 2 s per host, 4 s
 
 
 def test_closed_port_is_unreachable_quickly() -> None:

@@ -9,6 +9,7 @@ Stand-ins: a listening socket that never answers (a hung server) and a closed po
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,9 +17,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-import redis
 
-from pytest_readiness.connectors.base import Target
+from pytest_readiness.connectors.base import Target, WriteRefused
 from pytest_readiness.connectors.redis import RedisConnection, connect
 from pytest_readiness.errors import AuthFailed, ConfigError, TimedOut, Unreachable
 from pytest_readiness.redaction import Redactor
@@ -61,6 +61,34 @@ def shared_connection() -> Iterator[RedisConnection]:
         conn.close()
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("SET", "readiness:probe", "1"),
+        ("DEL", "readiness:probe"),
+        ("CONFIG", "SET", "maxmemory", "1"),
+        ("FLUSHALL",),
+        ("MULTI",),
+        ("EVAL", "return redis.call('SET', 'readiness:probe', '1')", "0"),
+        ("NO-SUCH-COMMAND",),
+    ],
+)
+def test_commands_the_server_does_not_flag_readonly_are_refused(command: tuple[str, ...]) -> None:
+    with shared_connection() as shared_redis:
+        with pytest.raises(WriteRefused, match="is not a read-only command"):
+            shared_redis.command(*command)
+        assert shared_redis.command("EXISTS", "readiness:probe") == 0
+
+
+def test_read_commands_go_through() -> None:
+    with shared_connection() as shared_redis:
+        assert shared_redis.command("GET", "readiness:never-set") is None
+        assert isinstance(shared_redis.command("DBSIZE"), int)
+        assert "redis_version" in shared_redis.command("INFO", "server")
+        assert "maxmemory" in shared_redis.command("CONFIG", "GET", "maxmemory")
+        assert shared_redis.command("ACL", "WHOAMI") == "default"
+
+
 def test_facade_returns_server_facts() -> None:
     with shared_connection() as shared_redis:
         assert shared_redis.ping() is True
@@ -76,7 +104,7 @@ def test_facade_returns_server_facts() -> None:
             "maxmemory-policy": shared_redis.config_get("maxmemory*")["maxmemory-policy"]  # type: ignore[index]
         }
         assert shared_redis.config_unavailable() is None
-        assert isinstance(shared_redis.client, redis.Redis)
+        assert not hasattr(shared_redis, "client")  # no raw driver to write through
 
 
 def test_persistence_shows_aof_on_the_private_server(aof_server: RedisServer) -> None:
@@ -155,7 +183,10 @@ def test_silent_server_times_out() -> None:
             connect(target(f"redis://:{WRONG_PASSWORD}@127.0.0.1:{port}/0", timeout=1), Redactor())
         elapsed = time.monotonic() - started
     assert elapsed < 1 + 1
-    assert str(info.value) == "Cannot connect to redis target 'cache': timed out (timeout 1s)"
+    assert re.fullmatch(
+        r"Cannot connect to redis target 'cache': timed out after 1\.\ds \(timeout 1s\)",
+        str(info.value),
+    )
     assert_secret_free(info.value, WRONG_PASSWORD)
 
 

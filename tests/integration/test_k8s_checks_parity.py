@@ -39,6 +39,10 @@ RUNTIME = {
     "K8S-STORAGECLASS",
     "K8S-PVC-BOUND",
     "K8S-CERTMANAGER-READY",
+    "K8S-VERSION-SUPPORTED",
+    "K8S-QUOTA-USAGE",
+    "K8S-INGRESS-CONTROLLER",
+    "K8S-HPA-HEADROOM",
 }
 OFFLINE_ONLY = {"K8S-MANIFESTS-VALID"}  # a live server validated its objects on creation
 #: bad cases the API server refuses to store: 1.20 drops the unknown field of the schema case,

@@ -69,7 +69,10 @@ def test_suggest_ranks_builtin_checks_for_portuguese_items(project: pytest.Pytes
     assert result.ret == 0
     result.stdout.fnmatch_lines(
         [
-            "*RELEASE.md:5: banco-de-dados-postgresql.ssl-tls-obrigatorio-nas-conexoes: PG-SSL (0.75)*"
+            "RELEASE.md:5: banco-de-dados-postgresql.ssl-tls-obrigatorio-nas-conexoes: "
+            "PG-SSL-REQUIRED (1.00), PG-SSL (0.62)",
+            "RELEASE.md:6: banco-de-dados-postgresql.backups-noturnos-configurados: "
+            "PG-BACKUP-RECENT (0.35)",
         ]
     )
     assert "REDIS-PING" not in result.stdout.str()
@@ -81,8 +84,8 @@ def test_suggest_write_adds_only_the_annotation(project: pytest.Pytester) -> Non
     assert result.ret == 0
     after = (project.path / "RELEASE.md").read_bytes()
     assert after == before.replace(
-        "conexões\r\n".encode(), "conexões <!-- readiness: PG-SSL -->\r\n".encode()
-    )
+        "conexões\r\n".encode(), "conexões <!-- readiness: PG-SSL-REQUIRED -->\r\n".encode()
+    ).replace(b"configurados\r\n", b"configurados <!-- readiness: PG-BACKUP-RECENT -->\r\n")
 
 
 def test_scaffold_writes_one_pending_stub_per_item(project: pytest.Pytester) -> None:

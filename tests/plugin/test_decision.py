@@ -206,13 +206,14 @@ def test_waiver_and_attestation_from_the_profile(
     pytester: pytest.Pytester, run_json: RunJson
 ) -> None:
     attested_on = (date.today() - timedelta(days=3)).isoformat()
+    until = (date.today() + timedelta(days=30)).isoformat()
     pytester.makefile(
         ".yaml",
         readiness=f"""
         profiles:
           prod:
             waivers:
-              - {{id: SEC-1, reason: pen-test booked, by: alice, until: 2999-01-01}}
+              - {{id: SEC-1, reason: pen-test booked, by: alice, until: {until}}}
               - {{id: SEC-2, reason: old, by: alice, until: 2000-01-01}}
             attestations:
               - {{id: ONCALL-1, by: bob, date: {attested_on}, valid_days: 30}}
@@ -239,11 +240,18 @@ def test_waiver_and_attestation_from_the_profile(
     outcomes = {i["id"]: i["outcome"] for i in data["items"]}
     assert outcomes == {"SEC-1": "waived", "SEC-2": "passed", "ONCALL-1": "attested"}
     assert [w["state"] for w in data["waivers"]] == ["applied", "expired"]
+    assert [w["health"] for w in data["waivers"]] == ["active", "expired"]
     assert data["decision"] == "GO"
     assert result.ret == 0
     result.stdout.fnmatch_lines(
-        ["*waivers*", "applied  SEC-1 until 2999-01-01 by alice: pen-test booked"]
+        [
+            "*waivers*",
+            f"active    SEC-1 [[]item[]] until {until} (30 days left), covers 1 (SEC-1), "
+            "by alice: pen-test booked",
+        ]
     )
+    # pytest's own view agrees: the waived failure is a skip saying who, until when and why
+    result.stdout.fnmatch_lines(["*2 passed, 1 skipped*"])
 
 
 def test_manual_item_without_attestation_is_pending(
@@ -328,3 +336,38 @@ def test_unwritable_report_fails_the_run_with_one_line(project: pytest.Pytester)
     result.stdout.fnmatch_lines(
         ["readiness decision: GO *", "readiness: cannot write --readiness-json=late/r.json: *"]
     )
+
+
+@DIST
+def test_a_waived_failure_does_not_count_for_maxfail(
+    pytester: pytest.Pytester, dist: list[str]
+) -> None:
+    """pytest's own failure count follows the readiness outcome: -x does not stop on a failure
+    a waiver covers."""
+    until = (date.today() + timedelta(days=30)).isoformat()
+    pytester.makefile(
+        ".yaml",
+        readiness=f"""
+        profiles:
+          prod:
+            checks: []
+            waivers:
+              - {{id: SEC-1, reason: pen-test booked, by: alice, until: {until}}}
+        """,
+    )
+    pytester.makepyfile(
+        test_checks="""
+        import pytest
+
+        @pytest.mark.critical(id="SEC-1")
+        def test_pentest():
+            assert False, "no pen-test report"
+
+        @pytest.mark.critical(id="SEC-2")
+        def test_tokens():
+            pass
+        """
+    )
+    result = pytester.runpytest("--readiness=prod", "-x", "-p", "no:cacheprovider", *dist)
+    assert result.ret == 0
+    result.assert_outcomes(passed=1, skipped=1)

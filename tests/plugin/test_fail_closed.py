@@ -1,36 +1,16 @@
-"""Nothing the run did not evaluate may pass the gate, and every fault ends in a decision."""
+"""Nothing the run did not evaluate may pass the gate, and every fault ends in a decision.
+
+The faults of the run itself (a hanging check, SIGINT and SIGTERM) are in tests/faults/.
+"""
 
 from __future__ import annotations
 
 import json
-import os
-import re
-import signal
-import subprocess
-import sys
-import threading
-import time
 from typing import Any
 
 import pytest
 
 from tests.plugin.conftest import DIST, suite
-
-QUICK_THEN_HANGING = """
-import pathlib
-import threading
-import pytest
-
-@pytest.mark.critical
-@pytest.mark.parametrize("n", range(4))
-def test_quick(n):
-    pass
-
-@pytest.mark.important
-def test_hangs():
-    pathlib.Path({marker!r}).touch()
-    threading.Event().wait(3600)
-"""
 
 
 def _json(project: pytest.Pytester) -> dict[str, Any]:
@@ -129,97 +109,3 @@ def test_an_empty_profile_name_is_a_usage_error(project: pytest.Pytester) -> Non
     result = project.runpytest("--readiness= ")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--readiness: the profile name is empty*"])
-
-
-@DIST
-def test_a_hanging_check_is_stopped_by_the_profiles_check_timeout(
-    pytester: pytest.Pytester, dist: list[str]
-) -> None:
-    pytester.makefile(".yaml", readiness="profiles:\n  prod: {check_timeout: 1}\n")
-    pytester.makepyfile(
-        test_checks="""
-        import threading
-        import pytest
-
-        @pytest.mark.critical(id="HANG")
-        def test_hangs():
-            threading.Event().wait(3600)
-
-        @pytest.mark.critical(id="OK")
-        def test_ok():
-            pass
-        """
-    )
-    result = pytester.runpytest_subprocess(
-        "--readiness=prod", "--readiness-json=r.json", *dist, timeout=120
-    )
-    data = _json(pytester)
-    outcomes = {i["id"]: i for i in data["items"]}
-    assert outcomes["HANG"]["outcome"] == "failed"
-    assert "Timeout" in outcomes["HANG"]["message"]
-    assert outcomes["OK"]["outcome"] == "passed"
-    assert data["decision"] == "NO-GO"
-    assert result.ret == 1
-
-
-def _interrupt_run(
-    project: pytest.Pytester, dist: list[str], signum: int
-) -> tuple[int, dict[str, Any], set[str]]:
-    """Start a run, wait until two quick checks passed and one hangs, then send ``signum``.
-    Returns the exit status, the JSON result and the node ids the terminal showed as PASSED.
-
-    Under xdist a quick check may wait behind the hanging one on its worker and never run;
-    the assertion is that every check the run had seen pass is reported as passed.
-    """
-    marker = project.path / "hanging"
-    project.makepyfile(test_checks=QUICK_THEN_HANGING.format(marker=str(marker)))
-    args = ["--readiness=prod", "--readiness-json=r.json", "-v", "-p", "no:cacheprovider"]
-    with subprocess.Popen(
-        [sys.executable, "-m", "pytest", *args, *dist],
-        cwd=project.path,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},  # each result line as soon as it is printed
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group, as a terminal or CI job has
-    ) as run:
-        # A watchdog, not a timing: if the run never gets there, end it so the test fails.
-        watchdog = threading.Timer(120, os.killpg, (run.pid, signal.SIGKILL))
-        watchdog.start()
-        try:
-            assert run.stdout is not None
-            # The controller prints each result as it processes it; under xdist the line of
-            # the last one ends only when the next begins, so count in raw chunks, not lines.
-            output = b""
-            while output.count(b"PASSED") < 2:
-                chunk = os.read(run.stdout.fileno(), 4096)
-                if not chunk:
-                    break
-                output += chunk
-            passed = output.count(b"PASSED")
-            while not marker.exists() and run.poll() is None:  # the hanging check has begun
-                time.sleep(0.05)
-            os.kill(run.pid, signum)  # pytest's own process, as a CI runner's stop does
-            output += run.stdout.read()
-            status = run.wait(timeout=120)
-        finally:
-            watchdog.cancel()
-    assert passed >= 2
-    lines = output.decode("utf-8", "replace").splitlines()
-    shown = {
-        m for line in lines if "PASSED" in line for m in re.findall(r"test_checks\.py::\S+", line)
-    }
-    return status, _json(project), shown
-
-
-@DIST
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_an_interrupted_run_is_incomplete_and_reports_what_had_passed(
-    project: pytest.Pytester, dist: list[str], signum: int
-) -> None:
-    status, data, shown = _interrupt_run(project, dist, signum)
-    assert status == pytest.ExitCode.INTERRUPTED
-    assert data["decision"] == "INCOMPLETE"
-    assert data["exit_status"] == status
-    passed = {i["nodeid"] for i in data["items"] if i["outcome"] == "passed"}
-    assert len(shown) >= 2
-    assert passed == shown

@@ -55,8 +55,26 @@ def test_report_of_a_real_run(project: pytest.Pytester, dist: list[str]) -> None
     assert '<div class="own">dba &amp; co</div>' in page
     assert '<div class="ev">expires_in_days: -3 (expected &gt;= 30)</div>' in page
     assert '<a href="https://docs.invalid/tokens"' in page
+    blockers = page[page.index('<section id="blockers">') : page.index("</section>")]
+    assert page.index('<section id="blockers">') < page.index('<section id="completion">')
+    assert "<h2>Not met (1), most severe first</h2>" in blockers
+    assert (
+        '<tr class="b-critical"><td>critical</td><td>failed</td><td class="id">SEC-1</td>'
+        in blockers
+    )
+    assert "token expired 3 days ago" in blockers
+    assert '<option value="not-met">not met</option>' in page
+    assert page.count('<tr class="o-failed nm on">') == 1
     workers = re.search(r"<dt>xdist workers</dt><dd>(\d+)</dd>", page)
     assert (workers is not None) is bool(dist)
+
+
+def test_a_run_with_everything_met_says_so_under_the_banner(project: pytest.Pytester) -> None:
+    project.makepyfile(test_ok="import pytest\n\n@pytest.mark.critical\ndef test_ok():\n    pass\n")
+    result, page = run_html(project)
+    assert result.ret == 0
+    assert "<h2>Not met: none</h2>" in page
+    assert 'id="blockers-table"' not in page
 
 
 def test_report_is_written_when_the_run_stops_early(project: pytest.Pytester) -> None:

@@ -221,6 +221,18 @@ def test_oncall():
 def test_signoff():
     pass
 
+@pytest.mark.critical(id="BACKUP-1")
+def test_backup():
+    pytest.skip("backup bucket not configured")
+
+@pytest.fixture
+def tls_endpoint():
+    pytest.skip("no TLS endpoint yet")
+
+@pytest.mark.critical(id="TLS-1")
+def test_tls(tls_endpoint):
+    pass
+
 class TestOps:
     class TestZones:
         @pytest.mark.nice_to_have(section="ops")
@@ -240,11 +252,21 @@ EXPECTED = {
     (MODULE, "test_pentest"): ("SEC-1", "waived"),
     (MODULE, "test_oncall"): ("ONCALL-1", "attested"),
     (MODULE, "test_signoff"): ("SIGNOFF-1", "pending"),
+    (MODULE, "test_backup"): ("BACKUP-1", "error"),  # not evaluated: skipped in the test
+    (MODULE, "test_tls"): ("TLS-1", "error"),  # not evaluated: skipped by its fixture
     **{
         (f"{MODULE}.TestOps.TestZones", f"test_zone[{zone}]"): (f"{ZONES}[{zone}]", "passed")
         for zone in ("a.b", "c/d", "e[f", "g::h")
     },
 }
+
+
+WAIVED_UNTIL = (date.today() + timedelta(days=30)).isoformat()
+# The testcase status every CI consumer must show for each readiness outcome, and how its
+# message starts: what blocks leads with severity and id, a waiver with who, until and why.
+STATUS_OF = {"passed": "passed", "attested": "passed", "skipped": "skipped", "waived": "skipped",
+             "failed": "failure", "pending": "failure", "error": "error"}  # fmt: skip
+NOT_EVALUATED = ("BACKUP-1", "TLS-1")  # outcome error, shown as a failure of the test
 
 
 @pytest.fixture
@@ -262,7 +284,7 @@ def every_outcome(pytester: pytest.Pytester) -> Iterator[pytest.Pytester]:
                 postgres:
                   - {{name: orders, dsn: 'postgresql://app@127.0.0.1:{port}/orders'}}
                 waivers:
-                  - {{id: SEC-1, reason: pen-test booked, by: alice, until: 2999-01-01}}
+                  - {{id: SEC-1, reason: pen-test booked, by: alice, until: {WAIVED_UNTIL}}}
                 attestations:
                   - {{id: ONCALL-1, by: bob, date: {attested_on}, valid_days: 30}}
             """,
@@ -282,15 +304,15 @@ def test_every_outcome_is_valid_and_read_alike_by_ci_consumers(
     assert result.ret == 1
     seen = result.parseoutcomes()
     assert {k: v for k, v in seen.items() if k not in ("warnings", "warning")} == {
-        "passed": 7, "failed": 2, "errors": 1, "skipped": 1, "xfailed": 1,
+        "passed": 6, "failed": 5, "errors": 1, "skipped": 2,
     }  # fmt: skip
     # junitparser: pytest's summary plus the decision testcase, which fails on NO-GO.
     declared, found = junit_consumers.junitparser_counts(xml)
     expected = Counts(
-        tests=sum(seen.get(k, 0) for k in ("passed", "failed", "errors", "skipped", "xfailed")) + 1,
+        tests=sum(seen.get(k, 0) for k in ("passed", "failed", "errors", "skipped")) + 1,
         failures=seen["failed"] + 1,
         errors=seen["errors"],
-        skipped=seen["skipped"] + seen["xfailed"],
+        skipped=seen["skipped"],
     )
     assert declared == found == expected
     html = junit_consumers.junit2html_render(xml)
@@ -315,6 +337,58 @@ def test_every_outcome_is_valid_and_read_alike_by_ci_consumers(
             assert case_props["readiness.id"] == item_id, key
             assert case_props["readiness.outcome"] == outcome, key
     assert "readiness.nodeid" not in xml.read_text(encoding="utf-8")
+
+
+@FAMILIES
+@DIST
+def test_every_testcase_status_is_its_readiness_outcome(
+    every_outcome: pytest.Pytester, family: str, dist: list[str]
+) -> None:
+    """What CI dashboards read (junitparser's testcase status and message, the terminal's
+    short summary) says what the decision says: nothing blocking shows as passed or skipped,
+    nothing met shows as failed."""
+    result, suite = run_junit(every_outcome, family, "-rA", *dist)
+    statuses = junit_consumers.junitparser_statuses(every_outcome.path / "junit.xml")
+    assert statuses.pop(("readiness", "decision"))[0] == "failure"
+    assert set(statuses) == set(EXPECTED)
+    for key, (item_id, outcome) in EXPECTED.items():
+        status, message = statuses[key]
+        wanted = "failure" if item_id in NOT_EVALUATED else STATUS_OF[outcome]
+        assert status == wanted, (key, outcome, message)
+        severity = "important" if item_id in ("DB-1", "SIGNOFF-1") else "critical"
+        if status == "failure":
+            assert message.startswith(f"{severity} {item_id}: "), message
+        elif status == "error":  # junitxml: failed on setup with "<message>"
+            assert f'"{severity} {item_id}: ' in message, message
+    assert statuses[MODULE, "test_pentest"][1] == (
+        f"waived by alice until {WAIVED_UNTIL}: pen-test booked"
+    )
+    assert "human item: no attestation" in statuses[MODULE, "test_signoff"][1]
+    assert "not evaluated: skipped (no TLS endpoint yet)" in statuses[MODULE, "test_tls"][1]
+    assert "expected to fail (xfail)" in statuses[MODULE, "test_replica"][1]
+    where = "checks/test_every_outcome.py"  # the short summary is cut at the terminal width
+    result.stdout.fnmatch_lines_random(
+        [
+            f"FAILED {where}::test_signoff - important SIGNOFF-1: *",
+            f"FAILED {where}::test_backup - critical BACKUP-1: *",
+            f"FAILED {where}::test_replica - critical REPLICA-1: *",
+            f"FAILED {where}::test_db - important DB-1: *",
+            f"ERROR {where}::test_pg[[]orders[]] - critical PG-1[[]orders[]]: *",
+            f"SKIPPED [[]1[]] {where}:*: waived by alice until {WAIVED_UNTIL}: pen-test booked",
+            f"PASSED {where}::test_oncall",
+        ]
+    )
+    assert "XFAIL" not in result.stdout.str()
+    # xunit1: file and line on every testcase (annotation actions), the decision's pointing at
+    # the profile in the readiness config; xunit2's schema has neither.
+    for case in suite.iter("testcase"):
+        assert (case.get("file") is not None) == (family == "xunit1"), case.attrib
+        assert (case.get("line") is not None) == (family == "xunit1"), case.attrib
+    if family == "xunit1":
+        decision = decision_case(suite)
+        config = (every_outcome.path / "readiness.yaml").read_text().splitlines()
+        assert decision.get("file") == "readiness.yaml"
+        assert config[int(decision.get("line", "-1"))].strip() == "prod:"
 
 
 FAILS_TWICE = """

@@ -4,6 +4,7 @@ the GitHub step summary."""
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,14 +12,15 @@ import pytest
 from tests.golden import golden
 from tests.plugin.conftest import DIST
 
-CONFIG = """
+UNTIL = (date.today() + timedelta(days=30)).isoformat()  # 30 days left: an active waiver
+CONFIG = f"""
 profiles:
   prod:
     waivers:
-      - {id: DB-2, reason: "replica rebuild | OPS-42", by: alice, until: 2999-01-01}
-      - {id: OBS-1, reason: old, by: bob, until: 2000-01-01}
+      - {{id: DB-2, reason: "replica rebuild | OPS-42", by: alice, until: {UNTIL}}}
+      - {{id: OBS-1, reason: old, by: bob, until: 2000-01-01}}
     attestations:
-      - {id: OPS-1, by: carol, date: 2020-01-01, valid_days: 30}
+      - {{id: OPS-1, by: carol, date: 2020-01-01, valid_days: 30}}
 """
 
 CHECKS = '''
@@ -67,10 +69,12 @@ def test_chaos():
 # Facts of the machine and the moment, not of the checklist.
 _VOLATILE = re.compile(r"^\*\*(Date|Duration|Host|Config|Versions)\*\*: .*?(  )?$", re.M)
 _COMMIT = re.compile(r"^\*\*Commit\*\*: .*\n", re.M)
+_EXPIRED_DAYS = re.compile(r"\| -\d+ \|")  # days since a waiver expired in 2000
 
 
 def normalise(text: str) -> str:
-    text = _COMMIT.sub("", text)
+    text = _COMMIT.sub("", text).replace(UNTIL, "<until>")
+    text = _EXPIRED_DAYS.sub("| -<days> |", text)
     return _VOLATILE.sub(lambda m: f"**{m[1]}**: <{m[1].lower()}>{m[2] or ''}", text)
 
 
@@ -108,9 +112,9 @@ def test_github_step_summary_is_appended(
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     run_md(checklist)
     text = summary.read_text(encoding="utf-8")
-    assert text.startswith("earlier step\n## ❌ Readiness prod: **NO-GO**, score ")
+    assert text.startswith("earlier step\n\n## ❌ Readiness prod: **NO-GO**, score ")
     assert "**Not met (3)**" in text
-    assert r"\<script\>alert(1)\</script\> \| token \[rotated\](https://x.invalid)" in text
+    assert r"\<script\>alert(1)\</script\> \| token \[rotated\](<https://x.invalid>)" in text
 
 
 def test_step_summary_needs_no_markdown_option(
@@ -120,7 +124,7 @@ def test_step_summary_needs_no_markdown_option(
     summary = checklist.path / "summary.md"
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     checklist.runpytest("--readiness=prod", "-p", "no:cacheprovider")
-    assert summary.read_text(encoding="utf-8").startswith("## ❌ Readiness prod: **NO-GO**")
+    assert summary.read_text(encoding="utf-8").startswith("\n## ❌ Readiness prod: **NO-GO**")
 
 
 def test_interrupted_run_still_writes_the_checklist(checklist: pytest.Pytester) -> None:

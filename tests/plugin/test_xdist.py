@@ -89,35 +89,6 @@ def test_xdist_gives_the_same_json_as_a_serial_run(pytester: pytest.Pytester) ->
     assert evidence["test_mixed.py::test_zones[c]"] == [{"observed": "c", "expected": "any"}]
 
 
-CRASH = """
-import os
-import pytest
-
-@pytest.mark.nice_to_have
-def test_dies():
-    os._exit(1)
-
-@pytest.mark.critical
-def test_fine():
-    pass
-"""
-
-
-def test_a_worker_that_dies_makes_it_no_go(pytester: pytest.Pytester) -> None:
-    pytester.makefile(".yaml", readiness="profiles:\n  prod: {}\n")
-    pytester.makepyfile(test_crash=CRASH)
-    out = pytester.path / "r.json"
-    result = pytester.runpytest_subprocess(
-        "--readiness=prod", f"--readiness-json={out}", "-n", "2", "-p", "no:cacheprovider"
-    )
-    data = json.loads(out.read_text())
-    assert data["decision"] == "NO-GO"
-    assert any("crashed" in reason for reason in data["reasons"])
-    dies = next(i for i in data["items"] if i["nodeid"].endswith("test_dies"))
-    assert dies["outcome"] == "error"
-    assert result.ret != 0
-
-
 def test_only_the_controller_writes_reports(pytester: pytest.Pytester) -> None:
     pytester.makefile(".yaml", readiness="profiles:\n  prod: {}\n")
     pytester.makepyfile(

@@ -296,3 +296,65 @@ def test_our_validator_agrees_with_jsonschema(text: str) -> None:
     pytest.importorskip("jsonschema")
     document = yaml.safe_load(text)
     assert _ours_accepts(document) == _jsonschema_accepts(document)
+
+
+def waiver_config(tmp_path: Path, waivers: str, policy: str = "") -> Path:
+    return write(tmp_path, f"{policy}\nprofiles:\n  prod:\n    waivers: {waivers}\n")
+
+
+def test_waiver_fields_object_container_and_source(tmp_path: Path) -> None:
+    until = date.fromordinal(date.today().toordinal() + 5).isoformat()
+    path = waiver_config(
+        tmp_path,
+        f"[{{id: K-1, object: shop/Deployment/api, container: web, reason: r, by: a, "
+        f"until: {until}}}]",
+    )
+    (waiver,) = load_profile(path, "prod", {}).waivers
+    assert (waiver.object, waiver.container, waiver.source) == (
+        "shop/Deployment/api",
+        "web",
+        str(path),
+    )
+    assert waiver.scope == "shop/Deployment/api/container:web"
+
+
+@pytest.mark.parametrize(
+    ("waivers", "policy", "words"),
+    [
+        (
+            "[{id: K-1, container: web, reason: r, by: a, until: 2026-12-10}]",
+            "",
+            "needs its object",
+        ),
+        ("[{id: K-1, reason: r, by: a, until: 2026-12-10, scope: x}]", "", "unknown key"),
+        ("[{id: K-1, reason: r, by: a, until: 2099-01-01}]", "", "more than 90 days ahead"),
+        (
+            f"[{{id: K-1, reason: r, by: a, until: {date.fromordinal(date.today().toordinal() + 8)}}}]",
+            "policy: {max_waiver_days: 7}",
+            "more than 7 days ahead",
+        ),
+        (
+            "[{id: K-1, reason: r, by: a, until: 2020-01-01}]",
+            "policy: {strict_waivers: true}",
+            "expired on 2020-01-01",
+        ),
+        ("missing.yaml", "", "file not found"),
+    ],
+)
+def test_bad_waivers_name_the_waiver(tmp_path: Path, waivers: str, policy: str, words: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_profile(waiver_config(tmp_path, waivers, policy), "prod", {})
+    assert words in str(info.value)
+    if not waivers.endswith(".yaml"):
+        assert "waiver 'K-1'" in str(info.value)
+
+
+def test_a_central_waivers_file_is_read_relative_to_the_config(tmp_path: Path) -> None:
+    (tmp_path / "shared").mkdir()
+    central = tmp_path / "shared" / "waivers.yaml"
+    central.write_text("waivers:\n  - {id: A-1, reason: r, by: a, until: 2026-12-10}\n")
+    path = waiver_config(
+        tmp_path, "[shared/waivers.yaml, {id: B-1, reason: r, by: b, until: 2026-12-10}]"
+    )
+    waivers = load_profile(path, "prod", {}).waivers
+    assert [(w.id, w.source) for w in waivers] == [("A-1", str(central)), ("B-1", str(path))]

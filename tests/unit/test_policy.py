@@ -13,6 +13,7 @@ from pytest_readiness.model import (
     Attestation,
     AttestationState,
     Decision,
+    EvidenceRecord,
     ItemSpec,
     Outcome,
     RawOutcome,
@@ -21,9 +22,17 @@ from pytest_readiness.model import (
     Severity,
     Verdict,
     Waiver,
+    WaiverHealth,
     WaiverState,
 )
-from pytest_readiness.policy import Policy, RunState, evaluate, exit_status
+from pytest_readiness.policy import (
+    Policy,
+    RunState,
+    evaluate,
+    exit_status,
+    item_outcome,
+    unmatched_waivers,
+)
 
 TODAY = date(2026, 11, 23)
 C, I, N = Severity.CRITICAL, Severity.IMPORTANT, Severity.NICE_TO_HAVE
@@ -205,6 +214,110 @@ def test_waiver_does_not_cover_an_error() -> None:
 def test_waiver_matching_nothing_is_unused() -> None:
     verdict = waived_run(F, date(2026, 12, 31), pattern="NOPE-1")
     assert verdict.waivers[0].state is WaiverState.UNUSED
+
+
+@pytest.mark.parametrize(
+    ("raw", "until", "health", "days_left"),
+    [
+        (F, date(2026, 12, 31), WaiverHealth.ACTIVE, 38),
+        (F, date(2026, 12, 7), WaiverHealth.EXPIRING, 14),  # 14 days or fewer: expiring
+        (F, TODAY, WaiverHealth.EXPIRING, 0),
+        (F, date(2026, 11, 20), WaiverHealth.EXPIRED, -3),
+        (P, date(2026, 12, 31), WaiverHealth.ACTIVE, 38),  # stale, but it names a real item
+    ],
+)
+def test_waiver_health_and_days_left(
+    raw: RawOutcome, until: date, health: WaiverHealth, days_left: int
+) -> None:
+    status = waived_run(raw, until).waivers[0]
+    assert (status.health, status.days_left) == (health, days_left)
+
+
+def test_waiver_naming_no_item_is_unmatched_and_says_so() -> None:
+    status = waived_run(F, date(2026, 12, 31), pattern="NOPE-1").waivers[0]
+    assert status.health is WaiverHealth.UNMATCHED
+    assert status.covered_count == 0
+    assert "typo" in status.note
+
+
+def test_waiver_covered_lists_the_items_it_waived() -> None:
+    status = waived_run(F, date(2026, 12, 31), pattern="X-*").waivers[0]
+    assert status.covered == ("X-0",)  # X-1 passed: named, not covered
+    assert status.scope == "item"
+
+
+def test_unmatched_waivers_before_the_run() -> None:
+    specs = [spec(0, C), spec(1, I)]
+    waivers = [
+        Waiver("X-1", "r", "a", TODAY),
+        Waiver("X-*", "r", "a", TODAY),
+        Waiver("X-9", "r", "a", TODAY),
+        Waiver("test_x.py::test_0", "r", "a", TODAY),
+    ]
+    assert [w.id for w in unmatched_waivers(waivers, specs)] == ["X-9"]
+
+
+def object_run(details: dict[str, Any], waiver: Waiver) -> Verdict:
+    specs = [spec(0, C)]
+    record = EvidenceRecord("finding", "writable", "read-only", details)
+    raw = {specs[0].nodeid: RawResult(P, evidence=(record,))}
+    return evaluate(specs, raw, Policy(), waivers=[waiver], today=TODAY)
+
+
+def test_object_waiver_covers_the_findings_its_check_marked_and_never_the_item() -> None:
+    waiver = Waiver("X-0", "vendor", "bob", date(2026, 12, 31), object="shop/Deployment/api")
+    marked = {"object": "shop/Deployment/api", "container": "web", "profile_waiver": waiver.scope}
+    status = object_run(marked, waiver).waivers[0]
+    assert status.covered == ("X-0: shop/Deployment/api/container:web",)
+    assert (status.state, status.health) == (WaiverState.APPLIED, WaiverHealth.ACTIVE)
+    failed = evaluate(
+        [spec(0, C)],
+        {"test_x.py::test_0": RawResult(F)},
+        Policy(),
+        waivers=[waiver],
+        today=TODAY,
+    )
+    assert failed.items[0].outcome is Outcome.FAILED  # an object waiver never waives the item
+
+
+def test_object_waiver_that_covered_no_finding_is_unmatched() -> None:
+    waiver = Waiver("X-0", "vendor", "bob", date(2026, 12, 31), object="shop/Deployment/gone")
+    status = object_run({"object": "shop/Deployment/api"}, waiver).waivers[0]
+    assert status.health is WaiverHealth.UNMATCHED
+    assert "object" in status.note
+
+
+def test_object_scope_matching() -> None:
+    waiver = Waiver("K-1", "r", "a", TODAY, object="shop/Deployment/*", container="side*")
+    assert waiver.scope == "shop/Deployment/*/container:side*"
+    assert waiver.covers_object("shop/Deployment/api", "sidecar")
+    assert not waiver.covers_object("shop/Deployment/api", "web")
+    assert not waiver.covers_object("shop/Deployment/api", None)
+    assert not waiver.covers_object("other/Deployment/api", "sidecar")
+
+
+@pytest.mark.parametrize(
+    ("raw", "manual", "waived", "outcome"),
+    [
+        (RawResult(P), False, False, Outcome.PASSED),
+        (RawResult(F, "boom"), False, True, Outcome.WAIVED),
+        (RawResult(F, "boom"), False, False, Outcome.FAILED),
+        (RawResult(RawOutcome.XFAILED, "later"), False, False, Outcome.FAILED),
+        (RawResult(P), True, False, Outcome.PENDING),
+        (RawResult(S, "no target"), False, False, Outcome.ERROR),  # critical: not evaluated
+        (RawResult(S, "N/A: none here"), False, False, Outcome.SKIPPED),
+    ],
+)
+def test_item_outcome_follows_the_rules_of_evaluate(
+    raw: RawResult, manual: bool, waived: bool, outcome: Outcome
+) -> None:
+    """What pytest's per-test views show is the outcome the verdict gives the item."""
+    item = replace(spec(0, C), manual=manual)
+    waivers = [Waiver("X-0", "vendor fix due", "alice", date(2026, 12, 31))] if waived else []
+    result, waiver = item_outcome(item, raw, waivers=waivers, today=TODAY)
+    whole = evaluate([item], {item.nodeid: raw}, Policy(), waivers=waivers, today=TODAY)
+    assert result.outcome is outcome is whole.items[0].outcome
+    assert (waiver is not None) == waived
 
 
 def test_waiver_glob_and_nodeid_match() -> None:

@@ -88,6 +88,7 @@ def test_xunit1_testcases_carry_their_item_properties(tmp_path: Path) -> None:
         ("readiness.section", "Security"),
         ("readiness.weight", "5"),
         ("readiness.outcome", "failed"),
+        ("readiness.message", "token <b>expired</b> & not rotated"),
         ("readiness.evidence", "expires: 2026-10-01 (expected > today)"),
     ]
 

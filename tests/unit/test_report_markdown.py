@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -46,7 +47,10 @@ def test_boxes_are_ticked_from_the_outcome(outcome: Outcome, box: str) -> None:
 ESCAPES = [
     ("a | b", r"a \| b"),
     ("<script>alert(1)</script>", r"\<script\>alert(1)\</script\>"),
-    ("[link](https://x.invalid)", r"\[link\](https://x.invalid)"),
+    ("[link](https://x.invalid)", r"\[link\](<https://x.invalid>)"),
+    ("user https://db.invalid/nats_admin/*x*.", r"user <https://db.invalid/nats_admin/*x*>."),
+    ("see (https://x.invalid/a_(b)), ok", r"see (<https://x.invalid/a_(b)>), ok"),
+    ("cell https://x.invalid/a|b", "cell <https://x.invalid/a%7Cb>"),
     ("*bold* _it_ `code` ~~s~~", r"\*bold\* \_it\_ \`code\` \~\~s\~\~"),
     ("back\\slash", r"back\\slash"),
     ("fixes #12, see #lag", r"fixes \#12, see #lag"),
@@ -104,8 +108,53 @@ def test_step_summary_is_appended_never_overwritten(summary_file: Path) -> None:
     markdown.append_step_summary(verdict, os.environ)
     markdown.append_step_summary(verdict, os.environ)
     text = summary_file.read_text(encoding="utf-8")
-    assert text.startswith("# Earlier step\n\n## ❌ Readiness prod: **NO-GO**, score 61/100")
+    assert text.startswith("# Earlier step\n\n\n## ❌ Readiness prod: **NO-GO**, score 61/100")
     assert text.count("## ❌ Readiness prod") == 2
+
+
+def test_step_summary_starts_with_a_blank_line(summary_file: Path) -> None:
+    """The previous step may not end its text with a newline: our heading must stay one."""
+    summary_file.write_text("last line of the previous step", encoding="utf-8")
+    markdown.append_step_summary(sample_verdict(), os.environ)
+    text = summary_file.read_text(encoding="utf-8")
+    assert text.startswith("last line of the previous step\n\n## ❌ Readiness prod")
+
+
+def test_step_summary_lists_blockers_first_and_never_drops_one() -> None:
+    """60 failing nice-to-have items collected before the one failing critical item: the
+    critical one is listed first and nothing blocking is capped away."""
+    verdict = sample_verdict()
+    critical = next(i for i in verdict.items if i.spec.severity is Severity.CRITICAL)
+    nice = next(i for i in verdict.items if i.spec.severity is Severity.NICE_TO_HAVE)
+    noise = [
+        replace(nice, spec=replace(nice.spec, id=f"NICE-{n}"), outcome=Outcome.FAILED)
+        for n in range(60)
+    ]
+    blockers = [
+        replace(critical, spec=replace(critical.spec, id=f"CRIT-{n}"), outcome=Outcome.FAILED)
+        for n in range(55)
+    ]
+    text = markdown.render_summary(replace(verdict, items=(*noise, *blockers)))
+    listed = re.findall(r"^- \[.\] \S+ \*\*.*?\*\* \(([A-Z]+-\d+)", text, re.MULTILINE)
+    assert listed == [f"CRIT-{n}" for n in range(55)]  # all 55 critical, over the cap of 50
+    assert "most severe first: critical items block GO" in text
+    assert "- and 60 more not met (60 nice_to_have): see the full report" in text
+
+
+def test_step_summary_orders_by_severity_within_the_cap() -> None:
+    verdict = sample_verdict()
+    critical = next(i for i in verdict.items if i.spec.severity is Severity.CRITICAL)
+    nice = next(i for i in verdict.items if i.spec.severity is Severity.NICE_TO_HAVE)
+    noise = [
+        replace(nice, spec=replace(nice.spec, id=f"NICE-{n}"), outcome=Outcome.FAILED)
+        for n in range(60)
+    ]
+    blocker = replace(critical, outcome=Outcome.FAILED)
+    text = markdown.render_summary(replace(verdict, items=(*noise, blocker)))
+    listed = re.findall(r"^- \[.\] \S+ \*\*.*?\*\* \(([A-Z]+-[\w-]+)", text, re.MULTILINE)
+    assert listed[0] == critical.spec.id
+    assert len(listed) == markdown.STEP_SUMMARY_ITEMS
+    assert "- and 11 more not met (11 nice_to_have)" in text
 
 
 def test_without_github_nothing_else_is_written(

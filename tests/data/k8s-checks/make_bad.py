@@ -10,6 +10,7 @@ API server. Run from the repository root after changing good/app.yaml or a case:
 
 from __future__ import annotations
 
+import copy
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -47,6 +48,14 @@ def _drop(objects: list[Obj], kind: str, name: str) -> None:
 def _no_replicas(objects: list[Obj]) -> None:
     _find(objects, "Deployment")["spec"]["replicas"] = 1
     _drop(objects, "HorizontalPodAutoscaler", "api")
+
+
+def _replicas_fight(objects: list[Obj]) -> None:
+    """A fixed replica count beside the HPA, and a second HPA on the same Deployment."""
+    _find(objects, "Deployment")["spec"]["replicas"] = 3
+    second = copy.deepcopy(_find(objects, "HorizontalPodAutoscaler"))
+    second["metadata"]["name"] = "api-memory"
+    objects.append(second)
 
 
 def _privileged(objects: list[Obj]) -> None:
@@ -87,9 +96,13 @@ CASES: dict[str, Callable[[list[Obj]], Any]] = {
     "K8S-RESOURCES": lambda o: _api(o)["resources"]["limits"].pop("memory"),
     "K8S-REPLICAS": _no_replicas,
     "K8S-PDB": lambda o: _find(o, "PodDisruptionBudget")["spec"].update(maxUnavailable=0),
-    "K8S-HPA": lambda o: _find(o, "HorizontalPodAutoscaler")["spec"].update(minReplicas=1),
+    "K8S-HPA": lambda o: _find(o, "HorizontalPodAutoscaler")["spec"].update(
+        minReplicas=1, maxReplicas=1
+    ),
+    "K8S-HPA-REPLICAS-CONFLICT": _replicas_fight,
     "K8S-SPREAD": lambda o: _pod(o).pop("topologySpreadConstraints"),
     "K8S-IMAGE-TAG": lambda o: _init(o).update(image="registry.example.com/shop/api:latest"),
+    "K8S-IMAGE-PULL-POLICY": lambda o: _api(o).update(imagePullPolicy="Never"),
     "K8S-ROLLING-UPDATE": lambda o: _find(o, "Deployment")["spec"].update(
         strategy={"type": "Recreate"}
     ),
