@@ -85,17 +85,13 @@ def run(root: Path, profile: str) -> tuple[float, float]:
     return elapsed, sum(float(i["duration"]) for i in items)
 
 
-class _Readiness:
-    def threshold(self, name: str, default: object = None) -> object:
-        return default
-
-
 def in_process(manifests: Path) -> tuple[float, float, int]:
     """(CPU s to load the manifests, CPU s of all check functions, checks run) in this process."""
     sys.path.insert(0, str(ROOT))
     from pytest_readiness.builtin import checks_dir, discover, import_package
     from pytest_readiness.connectors.base import Target
     from pytest_readiness.connectors.kubernetes import connect
+    from pytest_readiness.context import ReadinessContext
     from pytest_readiness.redaction import Redactor
 
     directory = checks_dir()
@@ -112,7 +108,11 @@ def in_process(manifests: Path) -> tuple[float, float, int]:
     start = time.process_time()
     for function in functions:
         wanted = inspect.signature(function).parameters
-        kwargs = {"k8s_api": cluster, "evidence": lambda *a, **k: None, "readiness": _Readiness()}
+        kwargs = {
+            "k8s_api": cluster,
+            "evidence": lambda *a, **k: None,
+            "readiness": ReadinessContext("bench", {}, 5.0),
+        }
         with contextlib.suppress(AssertionError, pytest.skip.Exception):  # failed or N/A: ran
             function(**{name: kwargs[name] for name in wanted})
     return loaded, time.process_time() - start, len(functions)

@@ -1,65 +1,70 @@
-"""Wall-time overhead of a readiness run over plain pytest, on N trivial tests.
+"""What a readiness run costs over plain pytest on trivial tests, interleaved, medians.
 
-    .venv/bin/python bench/overhead.py --tests 10000 --repeat 5
+    .venv/bin/python bench/overhead.py --tests 10000 --layout modules --repeat 3 [-n 2]
 
-Generates a suite of trivial tests (a mix of severities, a module-level section marker) in a
-temp dir, then times, alternating to spread machine noise evenly:
-  plain      pytest -p no:readiness
-  inert      pytest                                (plugin loaded, no --readiness)
-  readiness  pytest --readiness=bench --readiness-json=out.json
-and reports the median wall and CPU time of each and the overhead against plain.
-Results go in docs/performance.md.
+Four variants on the same generated suite (bench/suites.py: markers registered for all):
+  plain+junit  pytest -p no:readiness --junitxml=plain.xml
+  all reports  pytest --readiness=bench --junitxml=ready.xml --readiness-json --readiness-html --readiness-md
+  plain        pytest -p no:readiness
+  json only    pytest --readiness=bench --readiness-json
+The goals compare "all reports" with "plain+junit" and "json only" with "plain".
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
-import statistics
-import subprocess
-import sys
 import tempfile
-import time
+from dataclasses import dataclass
 from pathlib import Path
 
-MODULE = """import pytest
+from measure import PYTEST, Run, interleaved, median, ratio
+from suites import LAYOUTS, trivial
 
-pytestmark = pytest.mark.important(section="{section}")
-
-"""
-TEST = """@pytest.mark.{severity}
-def test_{n}():
-    assert True
-
-"""
-SEVERITIES = ("critical", "important", "nice_to_have")
+READINESS = ["--readiness=bench"]
+ALL_REPORTS = ["--readiness-json=r.json", "--readiness-html=r.html", "--readiness-md=r.md"]
 
 
-def make_suite(root: Path, tests: int, per_module: int = 100) -> None:
-    (root / "readiness.yaml").write_text("profiles:\n  bench: {}\n")
-    (root / "pytest.ini").write_text("[pytest]\naddopts = -p no:cacheprovider\n")
-    for m in range(0, tests, per_module):
-        body = MODULE.format(section=f"section {m // per_module % 7}")
-        body += "".join(
-            TEST.format(severity=SEVERITIES[n % 3], n=n)
-            for n in range(m, min(m + per_module, tests))
+def variants(dist: int) -> dict[str, list[str]]:
+    base = [*PYTEST, "-q", *(["-n", str(dist)] if dist else [])]
+    return {
+        "plain+junit": [*base, "-p", "no:readiness", "--junitxml=plain.xml"],
+        "all reports": [*base, *READINESS, "--junitxml=ready.xml", *ALL_REPORTS],
+        "plain": [*base, "-p", "no:readiness"],
+        "json only": [*base, *READINESS, "--readiness-json=r.json"],
+    }
+
+
+@dataclass(frozen=True)
+class Overhead:
+    tests: int
+    layout: str
+    dist: int
+    runs: dict[str, list[Run]]
+
+    @property
+    def all_ratio(self) -> float:
+        return ratio(self.runs, "all reports", "plain+junit")
+
+    @property
+    def json_ratio(self) -> float:
+        return ratio(self.runs, "json only", "plain")
+
+    def cpu_ratios(self) -> tuple[float, float]:
+        return (
+            ratio(self.runs, "all reports", "plain+junit", "cpu"),
+            ratio(self.runs, "json only", "plain", "cpu"),
         )
-        (root / f"test_mod_{m // per_module:04d}.py").write_text(body)
 
-
-def timed(cmd: list[str], cwd: Path) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of the child): CPU time is far less noisy on a shared VM."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
-    elapsed = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        sys.exit(
-            f"{' '.join(cmd)} exited {done.returncode}:\n{done.stdout[-2000:]}{done.stderr[-2000:]}"
+    def extra_memory_mb(self) -> float:
+        return median(self.runs["all reports"], "rss_mb") - median(
+            self.runs["plain+junit"], "rss_mb"
         )
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return elapsed, cpu
+
+
+def measure(tests: int, layout: str, dist: int, repeat: int) -> Overhead:
+    with tempfile.TemporaryDirectory(prefix="bench-overhead-") as tmp:
+        root = trivial(Path(tmp), tests, layout)
+        return Overhead(tests, layout, dist, interleaved(variants(dist), root, repeat))
 
 
 def main() -> None:
@@ -67,39 +72,21 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--tests", type=int, default=10_000)
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--xdist", type=int, default=0, help="-n N for every run (0: serial)")
+    parser.add_argument("--layout", choices=LAYOUTS, default="modules")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("-n", dest="dist", type=int, default=0, help="xdist workers (0: serial)")
     args = parser.parse_args()
-    pytest_cmd = [sys.executable, "-m", "pytest", "-q"] + (
-        ["-n", str(args.xdist)] if args.xdist else []
-    )
-    variants = {
-        "plain": [*pytest_cmd, "-p", "no:readiness"],
-        "inert": pytest_cmd,
-        "readiness": [*pytest_cmd, "--readiness=bench", "--readiness-json=out.json"],
-    }
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        make_suite(root, args.tests)
-        timed(variants["plain"], root)  # warm the filesystem and bytecode caches
-        wall: dict[str, list[float]] = {name: [] for name in variants}
-        cpu: dict[str, list[float]] = {name: [] for name in variants}
-        for _ in range(args.repeat):
-            for name, cmd in variants.items():
-                w, c = timed(cmd, root)
-                wall[name].append(w)
-                cpu[name].append(c)
-    print(
-        f"{args.tests} trivial tests, {args.repeat} runs each, xdist={args.xdist or 'off'} (medians)"
-    )
-    for label, table in (("wall", wall), ("cpu", cpu)):
-        plain = statistics.median(table["plain"])
-        for name, values in table.items():
-            median = statistics.median(values)
-            print(
-                f"  {label:<4} {name:<10} {median:7.3f} s  ({(median / plain - 1) * 100:+5.1f}% vs plain)"
-                "  runs: " + " ".join(f"{v:.2f}" for v in values)
-            )
+    result = measure(args.tests, args.layout, args.dist, args.repeat)
+    for name, runs in result.runs.items():
+        print(
+            f"{name:<12} wall {median(runs):7.2f} s  cpu {median(runs, 'cpu'):7.2f} s  "
+            f"rss {median(runs, 'rss_mb'):6.1f} MB  runs: "
+            + " ".join(f"{r.wall:.2f}" for r in runs)
+        )
+    cpu_all, cpu_json = result.cpu_ratios()
+    print(f"all reports / plain+junit: wall {result.all_ratio:.3f}x  cpu {cpu_all:.3f}x")
+    print(f"json only / plain:         wall {result.json_ratio:.3f}x  cpu {cpu_json:.3f}x")
+    print(f"peak memory, all reports - plain+junit: {result.extra_memory_mb():+.1f} MB")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from pytest_readiness.config import Profile
-from pytest_readiness.connections import ConnectionPool
+from pytest_readiness.connections import ConnectionPool, shared_directory, targets_needed
 from pytest_readiness.connectors.base import Target
 from pytest_readiness.context import ReadinessContext
 from pytest_readiness.errors import ReadinessError
@@ -103,7 +103,11 @@ def _connection(request: pytest.FixtureRequest, fixture: str) -> Any:
         )
     pool = request.config.stash.get(_POOL, None)
     if pool is None:
-        pool = request.config.stash[_POOL] = ConnectionPool(session.redactor)
+        pool = request.config.stash[_POOL] = ConnectionPool(
+            session.redactor,
+            shared_directory(request.config),
+            targets_needed(request.session.items),  # tried together at this first use
+        )
         request.config.add_cleanup(pool.close_all)
     try:
         return pool.get(target)

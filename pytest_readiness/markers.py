@@ -38,6 +38,11 @@ def register(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{severity.value}{_SIGNATURE}: {text}")
 
 
+#: The severity marks :func:`severity_marks` found, kept for :func:`spec_of` so that the chain
+#: of every item is walked once per run (it is most of the cost of collecting 10,000 items).
+_FOUND = pytest.StashKey[tuple[int, list[tuple[pytest.Mark, Any]]]]()
+
+
 def severity_marks(item: pytest.Item) -> list[tuple[pytest.Mark, Any]]:
     """The severity marks on an item's chain with the node carrying each, closest first.
 
@@ -47,7 +52,27 @@ def severity_marks(item: pytest.Item) -> list[tuple[pytest.Mark, Any]]:
     _reject_conflicts(item, found)
     for mark, _ in found:
         _check_mark(item, mark)
+    item.stash[_FOUND] = (_mark_count(item), found)
     return found
+
+
+def _found_marks(item: pytest.Item) -> list[tuple[pytest.Mark, Any]]:
+    """The marks :func:`severity_marks` found, unless a mark was added to the chain since."""
+    cached = item.stash.get(_FOUND, None)
+    if cached is not None:
+        del item.stash[_FOUND]
+        if cached[0] == _mark_count(item):
+            return cached[1]
+    return [(m, n) for n, m in item.iter_markers_with_node() if m.name in SEVERITY_NAMES]
+
+
+def _mark_count(item: pytest.Item) -> int:
+    count = 0
+    node: pytest.Item | pytest.Collector | None = item
+    while node is not None:
+        count += len(node.own_markers)
+        node = node.parent
+    return count
 
 
 def spec_of(
@@ -57,7 +82,7 @@ def spec_of(
 
     The marks were validated when the item's collector reported (see :func:`severity_marks`).
     """
-    found = [(m, n) for n, m in item.iter_markers_with_node() if m.name in SEVERITY_NAMES]
+    found = _found_marks(item)
     kwargs: dict[str, Any] = {}
     for mark, _ in reversed(found):
         kwargs.update(mark.kwargs)

@@ -179,6 +179,10 @@ def pytest_configure(config: pytest.Config) -> None:
         from pytest_readiness.junit_plugin import JunitNodeTagger
 
         register(JunitNodeTagger(config), "readiness-junit")
+    if _is_xdist_controller(config) and os.name == "posix":  # workers share connection attempts
+        from pytest_readiness.connections import SharedAttempts
+
+        register(SharedAttempts(), "readiness-shared-attempts")
 
 
 def _interrupt_on_sigterm(config: pytest.Config) -> None:

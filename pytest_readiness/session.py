@@ -31,7 +31,7 @@ from pytest_readiness.model import ItemSpec, RawResult, Severity, Verdict, is_no
 from pytest_readiness.outcomes import CRASH_PHASE, message_of, reduce_reports
 from pytest_readiness.policy import RunState, evaluate, item_outcome, unmatched_waivers
 from pytest_readiness.redaction import Redactor, ReportRedactor, redact_verdict
-from pytest_readiness.reporting import publish
+from pytest_readiness.reporting import gc_paused, publish
 from pytest_readiness.run_facts import run_info, scope_of
 from pytest_readiness.shards import left_to_other_shards
 from pytest_readiness.worker import (
@@ -252,9 +252,10 @@ class ReadinessSession:
             self.report_problems.append(
                 f"a pytest_sessionfinish hook failed: {type(failure).__name__}: {failure}"
             )
-        verdict = self._decide(session, pytest_status, failure)
-        self.config.hook.pytest_readiness_verdict(verdict=verdict, config=self.config)
-        verdict, problems = publish(verdict, self.config, self.profile.policy, pytest_status)
+        with gc_paused():
+            verdict = self._decide(session, pytest_status, failure)
+            self.config.hook.pytest_readiness_verdict(verdict=verdict, config=self.config)
+            verdict, problems = publish(verdict, self.config, self.profile.policy, pytest_status)
         self.verdict = verdict
         self.report_problems.extend(problems)
         session.exitstatus = verdict.exit_status

@@ -159,12 +159,13 @@ def render(verdict: Verdict) -> str:
     data = to_dict(verdict)
     items = data.pop("items")
     head = json.dumps(data, indent=2, ensure_ascii=False, default=str, allow_nan=False)
-    lines = ",\n    ".join(
-        json.dumps(i, ensure_ascii=False, default=str, allow_nan=False) for i in items
-    )
+    lines = ",\n    ".join(map(_ITEM_ENCODER.encode, items))
     body = f'"items": [\n    {lines}\n  ]' if items else '"items": []'
     return _escape_unsafe(f"{head[:-2]},\n  {body}\n}}\n")
 
+
+#: One encoder for every item line: json.dumps with options builds a new one per call.
+_ITEM_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str, allow_nan=False)
 
 # json.dumps escapes C0 controls but writes DEL, C1 controls, bidi characters and lone
 # surrogates (unencodable) raw. They only occur inside strings, where \uXXXX is the same text.

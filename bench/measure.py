@@ -1,0 +1,82 @@
+"""Running a benchmark command: wall time, CPU time and peak memory of its process tree.
+
+Every run is a fresh subprocess reaped with ``os.wait4`` (by a small launcher, see
+:data:`LAUNCHER`), whose resource usage covers the process and the children it waited for
+(xdist workers): CPU is their sum, peak RSS the largest of them. Variants run interleaved (A B A B ...) so that the machine's load, which
+moves a lot on a shared VM, falls on every variant alike; results are medians.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+PYTEST = [sys.executable, "-m", "pytest"]
+
+
+@dataclass(frozen=True)
+class Run:
+    wall: float  # seconds
+    cpu: float  # seconds, user + system, process tree
+    rss_mb: float  # peak resident set of the largest process of the tree
+    status: int
+
+
+#: Started for every run: forks and execs the command and reports its resource usage. A child
+#: forked by this (large) benchmark process would inherit its peak RSS through exec on Linux,
+#: so the fork happens in this small launcher instead.
+LAUNCHER = """
+import json, os, sys, time
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - start
+with open(sys.argv[1], "w") as out:
+    json.dump([wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024,
+               os.waitstatus_to_exitcode(status)], out)
+"""
+
+
+def run(cmd: list[str], cwd: Path, expect: tuple[int, ...] | None = (0,)) -> Run:
+    """One run of ``cmd``; exits the benchmark with its output if the status is unexpected."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryDirectory() as tmp:
+        usage = Path(tmp, "usage.json")
+        launcher = [sys.executable, "-c", LAUNCHER, str(usage), *cmd]
+        subprocess.run(launcher, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, check=True)
+        wall, cpu, rss_mb, status = json.loads(usage.read_text())
+        if expect is not None and status not in expect:
+            out.seek(0)
+            text = out.read().decode(errors="replace")
+            sys.exit(f"{' '.join(cmd)} exited {status}:\n{text[-3000:]}")
+    return Run(wall, cpu, rss_mb, status)
+
+
+def interleaved(
+    variants: dict[str, list[str]],
+    cwd: Path,
+    repeat: int,
+    expect: tuple[int, ...] | None = (0,),
+) -> dict[str, list[Run]]:
+    """Every variant ``repeat`` times, in turn, after one untimed warm-up run (the bytecode of
+    the generated suite, the page cache: what the first variant would pay alone)."""
+    run(next(iter(variants.values())), cwd, expect)
+    runs: dict[str, list[Run]] = {name: [] for name in variants}
+    for _ in range(repeat):
+        for name, cmd in variants.items():
+            runs[name].append(run(cmd, cwd, expect))
+    return runs
+
+
+def median(runs: list[Run], field: str = "wall") -> float:
+    return float(statistics.median(getattr(r, field) for r in runs))
+
+
+def ratio(runs: dict[str, list[Run]], name: str, base: str, field: str = "wall") -> float:
+    return median(runs[name], field) / median(runs[base], field)
