@@ -100,15 +100,13 @@ class ReadinessSession:
         """Before -m deselects: compute specs and, for -m, make marks match effective severity."""
         self.total = len(items)
         policy, overrides = self.profile.policy, self.profile.severity_overrides
-        limit = _time_limit(self.config, self.profile.check_timeout)
         for item in items:
             spec, kwargs = spec_of(item, policy, overrides)
             item.stash[SPEC_KEY] = spec
             item.stash[KWARGS_KEY] = kwargs
             if spec.severity is Severity.CRITICAL:
                 self.critical_collected.add(item.nodeid)
-            if limit is not None and item.get_closest_marker("timeout") is None:
-                item.add_marker(limit)
+        _limit_time(self.config, items, self.profile.check_timeout)
         if self.config.option.markexpr:
             _keep_effective_severity_marks(items)
         if self.profile.policy.strict_waivers:
@@ -178,11 +176,13 @@ class ReadinessSession:
 
     def _agree(self, report: pytest.TestReport, pristine: Pristine) -> None:
         spec = self.specs.get(report.nodeid)
-        deciding = pristine.when == "call" or (
-            pristine.when == "setup" and pristine.outcome != "passed"
-        )
-        if spec is None or not deciding:
+        if spec is None:
             return
+        if pristine.when == "call":
+            if _plainly_met(spec, pristine, self.reports.get((report.nodeid, "setup"))):
+                return  # its outcome is PASSED, which agree() leaves as pytest made it
+        elif pristine.when != "setup" or pristine.outcome == "passed":
+            return  # not the report deciding its item
         phases = {
             w: self.reports[report.nodeid, w]
             for w in ("setup", "call")
@@ -356,6 +356,8 @@ class Pristine:
                 pristine.wasxfail = shipped["wasxfail"]
             return pristine
         longrepr = report.longrepr
+        if longrepr is None and not hasattr(report, "wasxfail"):  # most reports: nothing to clean
+            return cls(report, report.outcome, report.when, None)
         crash = getattr(longrepr, "reprcrash", None)
         if isinstance(longrepr, tuple):
             longrepr = (longrepr[0], longrepr[1], clean(str(longrepr[2])))
@@ -380,6 +382,18 @@ class Pristine:
         return getattr(self.report, name)
 
 
+def _plainly_met(spec: ItemSpec, call: Pristine, setup: Pristine | None) -> bool:
+    """Most checks: a passed call after a passed setup, neither xfail nor a human item. Its
+    outcome is PASSED whatever the waivers (they change failures) and attestations (they
+    change human items), so the per-test rewrite has nothing to do."""
+    return (
+        call.outcome == "passed"
+        and call.wasxfail is None
+        and not spec.manual
+        and (setup is None or setup.outcome == "passed")
+    )
+
+
 def _keep_effective_severity_marks(items: list[pytest.Item]) -> None:
     """-m matches every mark in an item's chain (a class's ``critical`` selects its ``important``
     methods too); strip severity marks from every node and put the effective one on each item."""
@@ -395,13 +409,34 @@ def _keep_effective_severity_marks(items: list[pytest.Item]) -> None:
         item.add_marker(getattr(pytest.mark, severity)(**item.stash[KWARGS_KEY]))
 
 
-def _time_limit(config: pytest.Config, seconds: float) -> pytest.MarkDecorator | None:
-    """pytest-timeout's marker for the profile's per-check limit; a hanging check then fails
-    instead of hanging the run (signal method: the check fails, the run goes on)."""
+def _limit_time(config: pytest.Config, items: list[pytest.Item], seconds: float) -> None:
+    """pytest-timeout's limit for each item without its own timeout marker: a hanging check then
+    fails instead of hanging the run (signal method: the check fails, the run goes on)."""
     if not config.pluginmanager.hasplugin("timeout"):
-        return None
+        return
     method = "signal" if hasattr(signal, "SIGALRM") else "thread"
-    return pytest.mark.timeout(seconds, method=method)
+    unmarked = [item for item in items if item.get_closest_marker("timeout") is None]
+    if len(unmarked) == len(items) and _session_default_is_equivalent(config, method):
+        config._env_timeout = seconds  # type: ignore[attr-defined]
+        return
+    marker = pytest.mark.timeout(seconds, method=method)
+    for item in unmarked:
+        item.add_marker(marker)
+
+
+def _session_default_is_equivalent(config: pytest.Config, method: str) -> bool:
+    """Whether pytest-timeout's session default (what it read from --timeout, the environment
+    and the ini file at configure time) can carry the limit instead of a marker on every item:
+    marking each item, then pytest-timeout parsing the marker twice per test, is most of the
+    per-test cost of the timeout. Only when it gives every item the same settings: no item has
+    a timeout marker of its own (one without a timeout value falls back to the default), the
+    default method is the marker's, and no -m or -k could match the marker's name."""
+    return (
+        hasattr(config, "_env_timeout")  # pytest-timeout 2.x keeps its defaults there
+        and getattr(config, "_env_timeout_method", None) == method
+        and not config.option.markexpr
+        and not config.option.keyword
+    )
 
 
 def _interruption(session: pytest.Session, status: int, collection_errors: int) -> str | None:
