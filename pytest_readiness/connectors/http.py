@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 import time
 import warnings
 from collections.abc import Iterator, Mapping
@@ -198,10 +199,7 @@ class HttpSession:
         if self._session.verify is not False:
             yield
             return
-        from urllib3.exceptions import InsecureRequestWarning
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", InsecureRequestWarning)
+        with _insecure_requests_quiet():
             yield
 
     def _send(self, method: str, path: str, action: str, **kwargs: Any) -> requests.Response:
@@ -304,3 +302,33 @@ def _cafile(verify: bool | str | None) -> str | None:
 
     env = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
     return env or DEFAULT_CA_BUNDLE_PATH
+
+
+# Targets are probed from several threads at once. ``warnings.catch_warnings`` saves and
+# restores the process-wide filter list, so two overlapping uses race: the first to leave
+# restores a list without the other's "ignore" while that one is still sending. One shared
+# context, entered by the first thread in and left by the last one out, has no such gap.
+_QUIET_LOCK = threading.Lock()
+_quiet_users = 0
+_quiet_context: Any = None
+
+
+@contextmanager
+def _insecure_requests_quiet() -> Iterator[None]:
+    global _quiet_users, _quiet_context
+    from urllib3.exceptions import InsecureRequestWarning
+
+    with _QUIET_LOCK:
+        if _quiet_users == 0:
+            _quiet_context = warnings.catch_warnings()
+            _quiet_context.__enter__()
+            warnings.simplefilter("ignore", InsecureRequestWarning)
+        _quiet_users += 1
+    try:
+        yield
+    finally:
+        with _QUIET_LOCK:
+            _quiet_users -= 1
+            if _quiet_users == 0:
+                _quiet_context.__exit__(None, None, None)
+                _quiet_context = None
