@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import math
 import os
-import threading
 import time
-import warnings
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -27,6 +25,7 @@ from urllib.parse import urlsplit
 from pytest_readiness.connectors.base import Target, WriteRefused, describe_error, fail
 from pytest_readiness.connectors.deadline import Operations, SocketWatch, call_within
 from pytest_readiness.connectors.http_sockets import MAX_CONCURRENCY, bounded_session
+from pytest_readiness.connectors.warning_scope import warnings_filtered
 from pytest_readiness.errors import (
     AuthFailed,
     ConfigError,
@@ -199,7 +198,9 @@ class HttpSession:
         if self._session.verify is not False:
             yield
             return
-        with _insecure_requests_quiet():
+        from urllib3.exceptions import InsecureRequestWarning
+
+        with warnings_filtered("ignore", InsecureRequestWarning):
             yield
 
     def _send(self, method: str, path: str, action: str, **kwargs: Any) -> requests.Response:
@@ -302,33 +303,3 @@ def _cafile(verify: bool | str | None) -> str | None:
 
     env = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
     return env or DEFAULT_CA_BUNDLE_PATH
-
-
-# Targets are probed from several threads at once. ``warnings.catch_warnings`` saves and
-# restores the process-wide filter list, so two overlapping uses race: the first to leave
-# restores a list without the other's "ignore" while that one is still sending. One shared
-# context, entered by the first thread in and left by the last one out, has no such gap.
-_QUIET_LOCK = threading.Lock()
-_quiet_users = 0
-_quiet_context: Any = None
-
-
-@contextmanager
-def _insecure_requests_quiet() -> Iterator[None]:
-    global _quiet_users, _quiet_context
-    from urllib3.exceptions import InsecureRequestWarning
-
-    with _QUIET_LOCK:
-        if _quiet_users == 0:
-            _quiet_context = warnings.catch_warnings()
-            _quiet_context.__enter__()
-            warnings.simplefilter("ignore", InsecureRequestWarning)
-        _quiet_users += 1
-    try:
-        yield
-    finally:
-        with _QUIET_LOCK:
-            _quiet_users -= 1
-            if _quiet_users == 0:
-                _quiet_context.__exit__(None, None, None)
-                _quiet_context = None

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_readiness.connectors.base import Target, WriteRefused, fail, map_errors
 from pytest_readiness.connectors.deadline import Operations, call_within, shutdown
+from pytest_readiness.connectors.warning_scope import warnings_filtered
 from pytest_readiness.errors import AuthFailed, ConfigError, ConnectorError, TimedOut, Unreachable
 from pytest_readiness.redaction import Redactor
 
@@ -147,9 +148,10 @@ def _warn_if_superuser(connection: PostgresConnection, redactor: Redactor) -> No
     # Shown, never raised: a project's ``filterwarnings = error`` must not turn a warning about
     # the profile into an error of the check that happened to connect first. An ``ignore``
     # filter is respected.
-    with warnings.catch_warnings():
-        if _filter_action(message, PrivilegedRoleWarning) == "error":
-            warnings.simplefilter("default", PrivilegedRoleWarning)
+    raised = _filter_action(message, PrivilegedRoleWarning) == "error"
+    with (
+        warnings_filtered("default", PrivilegedRoleWarning) if raised else contextlib.nullcontext()
+    ):
         warnings.warn(message, PrivilegedRoleWarning, stacklevel=3)
 
 

@@ -12,11 +12,12 @@ import ipaddress
 import os
 import socket
 import ssl
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
+
+from pytest_readiness.connectors.warning_scope import warnings_filtered
 
 #: Protocol versions probed, oldest first, named as ``ssl.SSLSocket.version()`` names them.
 PROTOCOLS = ("TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
@@ -154,8 +155,7 @@ def _context(version: str | None) -> ssl.SSLContext:
     context.verify_mode = ssl.CERT_NONE
     # Old versions are deprecated in Python and need security level 0 in OpenSSL 3; probing
     # whether a server still accepts them is the point, so ask for them explicitly.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
+    with warnings_filtered("ignore", DeprecationWarning):
         context.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
         if version is not None:
             pinned = getattr(ssl.TLSVersion, _VERSIONS[version])

@@ -63,36 +63,3 @@ def test_status_classes_and_list_thresholds() -> None:
     assert as_list("/healthz", "x") == ["/healthz"]
     with pytest.raises(TypeError, match="threshold x must be a list of strings"):
         as_list([1], "x")
-
-
-def test_overlapping_quiet_uses_keep_insecure_request_warnings_silenced_until_the_last_leaves() -> (
-    None
-):
-    # Threads probe targets at once: the first to leave must not re-arm the warning for the other.
-    import threading
-    import warnings
-
-    from urllib3.exceptions import InsecureRequestWarning
-
-    from pytest_readiness.connectors.http import _insecure_requests_quiet
-
-    entered, leave, left = threading.Event(), threading.Event(), threading.Event()
-
-    def first() -> None:  # enters first and leaves first, while the main thread still sends
-        with _insecure_requests_quiet():
-            entered.set()
-            assert leave.wait(10)
-        left.set()
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", InsecureRequestWarning)
-        thread = threading.Thread(target=first)
-        thread.start()
-        assert entered.wait(10)
-        with _insecure_requests_quiet():
-            leave.set()
-            assert left.wait(10)
-            thread.join()
-            warnings.warn("unverified", InsecureRequestWarning, stacklevel=1)  # ignored, not raised
-        with pytest.raises(InsecureRequestWarning):
-            warnings.warn("unverified", InsecureRequestWarning, stacklevel=1)
