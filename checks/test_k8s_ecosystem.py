@@ -158,6 +158,10 @@ def _injection(workload: Workload, namespace: Object) -> tuple[str | None, bool,
     istio = str(labels.get(ISTIO_POD_INJECT, annotations.get(ISTIO_POD_INJECT, ""))).lower()
     linkerd = str(annotations.get(LINKERD_INJECT, "")).lower()
     by_namespace = _mesh_of_namespace(namespace)
+    names = {c.get("name") for c in workload.containers(init=True)}
+    for mesh, proxy in PROXY_CONTAINERS.items():
+        if proxy in names:  # rendered with the proxy already (e.g. Linkerd's control plane)
+            return mesh, True, f"pod template runs {proxy}"
     if istio == "false":
         return "istio", False, f"{ISTIO_POD_INJECT}=false"
     if linkerd == "disabled":
@@ -731,12 +735,13 @@ def _pods_monitored(k8s_api: Any, service: Object, monitors: list[Object]) -> bo
 def test_k8s_metrics_services_are_scraped(k8s_api: Any, evidence: Any, readiness: Any) -> None:
     """Services that expose metrics are scraped through the Prometheus Operator.
 
-    Every Service in scope that exposes metrics (a port whose name contains "metrics", or the
-    annotation prometheus.io/scrape: "true") is selected by a ServiceMonitor (spec.selector
-    matches its labels, the monitor watches its namespace, an endpoint names one of its ports)
-    or its pods by a PodMonitor on one of their ports. Monitors are looked for in every
-    namespace. With ``require_service_monitors: true`` every Service but ExternalName ones
-    must be. Not applicable where no Service exposes metrics and none is required.
+    Every Service in scope outside kube-* that exposes metrics (a port whose name contains
+    "metrics", or the annotation prometheus.io/scrape: "true") is selected by a ServiceMonitor
+    (spec.selector matches its labels, the monitor watches its namespace, an endpoint names
+    one of its ports) or its pods by a PodMonitor on one of their ports. Monitors are looked
+    for in every namespace. With ``require_service_monitors: true`` every Service with a pod
+    selector must be too. Not applicable where no Service exposes metrics and none is
+    required.
     """
     required = bool(
         readiness.threshold(
@@ -749,7 +754,9 @@ def test_k8s_metrics_services_are_scraped(k8s_api: Any, evidence: Any, readiness
     services = [
         s
         for s in listed(k8s_api, "services")
-        if (s.get("spec") or {}).get("type") != "ExternalName" and (required or _exposes_metrics(s))
+        if not _namespace(s).startswith("kube-")
+        and (s.get("spec") or {}).get("type") != "ExternalName"
+        and (_exposes_metrics(s) or (required and (s.get("spec") or {}).get("selector")))
     ]
     findings = [
         Finding(

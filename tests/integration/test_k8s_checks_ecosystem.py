@@ -130,7 +130,12 @@ def _offline_targets(*cases: str) -> list[dict[str, Any]]:
 @pytest.fixture(scope="module")
 def offline(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], dict[str, Any]]:
     root = tmp_path_factory.mktemp("eco-offline")
-    items = _run(root / "plain", {"kubernetes": _offline_targets("good", "bad", "plain")})
+    linkerd = [
+        {"name": case, "manifests": [str(DATA / "linkerd.yaml")], "namespaces": [f"eco-{case}"]}
+        for case in ("linkerd-good", "linkerd-bad")
+    ]
+    targets = _offline_targets("good", "bad", "plain") + linkerd
+    items = _run(root / "plain", {"kubernetes": targets})
     required = _run(
         root / "required", {"kubernetes": _offline_targets("plain"), "thresholds": REQUIRED}
     )
@@ -426,3 +431,18 @@ def test_live_required_add_ons_that_are_missing_fail(
         item = items["live", check_id]
         assert item["outcome"] == "failed", (check_id, item["message"])
         assert all(part in item["message"] for part in REQUIRED_BAD[check_id]), item["message"]
+
+
+@pytest.mark.parametrize("check_id", ["K8S-MESH-INJECTED", "K8S-MESH-MTLS-STRICT"])
+def test_offline_linkerd_namespaces_are_checked_like_istio_ones(
+    offline: dict[tuple[str, str], dict[str, Any]], check_id: str
+) -> None:
+    assert offline["linkerd-good", check_id]["outcome"] == "passed"
+    bad = offline["linkerd-bad", check_id]
+    assert bad["outcome"] == "failed"
+    expected = {
+        "K8S-MESH-INJECTED": "eco-linkerd-bad/Deployment/api",
+        "K8S-MESH-MTLS-STRICT": "config.linkerd.io/default-inbound-policy=all-unauthenticated",
+    }
+    assert expected[check_id] in bad["message"]
+    assert "linkerd" in bad["remediation"]
