@@ -83,7 +83,11 @@ def missing_fields(line: Any, required: Iterable[str]) -> list[str] | None:
 
 def structured_report(lines: Iterable[Any], required: Iterable[str]) -> tuple[int, int, list[str]]:
     """(records judged, records that are JSON objects with every required field, up to three
-    examples of why others are not)."""
+    examples of why others are not).
+
+    Examples name fields, never values: a log record may carry user data or credentials that
+    the run does not know to mask.
+    """
     wanted = list(required)
     total = good = 0
     why: list[str] = []
@@ -93,10 +97,17 @@ def structured_report(lines: Iterable[Any], required: Iterable[str]) -> tuple[in
         if missing == []:
             good += 1
         elif len(why) < 3:
-            excerpt = line if isinstance(line, str) else json.dumps(line)
-            reason = "not a JSON object" if missing is None else f"no {', '.join(missing)}"
-            why.append(f"{reason}: {excerpt[:80]}")
+            why.append(_why(line, missing))
     return total, good, why
+
+
+def _why(line: Any, missing: list[str] | None) -> str:
+    if missing is None:
+        return f"not a JSON object ({len(str(line))} characters)"
+    document = json.loads(line) if isinstance(line, str | bytes) else line
+    keys = sorted(str(key) for key in document)
+    shown = ", ".join(keys[:8]) + (", ..." if len(keys) > 8 else "")
+    return f"no {', '.join(missing)} (fields: {shown})"
 
 
 def tempo_query(service: str | None) -> str:

@@ -144,6 +144,7 @@ def test_observability_logs_are_structured(
     JSON object, an Elasticsearch / OpenSearch document is one already; either must have every
     field of ``obs_logs_required_fields`` (``a|b``: either name; dotted names reach into nested
     objects). At least ``obs_logs_structured_min_share`` of them must; no record at all fails.
+    The evidence names fields and lengths, never a record's content.
     """
     backends = _backends(obs_stack, LOG_BACKENDS)
     window = _logs(readiness, "obs_logs_window")

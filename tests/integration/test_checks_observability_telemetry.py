@@ -94,13 +94,13 @@ def test_log_and_trace_checks_on_good_bad_and_absent_backends(
         "elasticsearch logs-shop-* service.name:shop (2)"
     )
     assert "thresholds.obs_logs_selectors" in bad["OBS-LOGS-INGESTED"]["remediation"]
-    assert bad["LOGS-STRUCTURED"]["message"].startswith(
+    assert bad["LOGS-STRUCTURED"]["message"] == (
         "0 of 5 log records are structured, below 0.95: "
-        "not a JSON object: INFO order placed id=42; "
-        "not a JSON object: Traceback (most recent call last):; "
-        "no level|severity|log.level: {"
+        "not a JSON object (23 characters); not a JSON object (34 characters); "
+        "no level|severity|log.level (fields: msg, ts)"
     )
     assert "thresholds.obs_logs_required_fields" in bad["LOGS-STRUCTURED"]["remediation"]
+    assert "order placed" not in str(run.data)  # log content may hold anything: never shown
     assert bad["OBS-TRACES-INGESTED"]["message"] == (
         "fewer than 1 traces within 1h: jaeger shop (0); jaeger checkout (0); "
         "tempo shop (0); tempo checkout (0)"

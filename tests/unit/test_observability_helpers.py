@@ -88,9 +88,18 @@ def test_structured_report_counts_and_keeps_three_reasons() -> None:
     total, structured, why = structured_report(lines, ["ts", "level", "message"])
     assert (total, structured) == (6, 2)
     assert why == [
-        "not a JSON object: plain",
-        "not a JSON object: plain 2",
-        'no level, message: {"ts": 1}',
+        "not a JSON object (5 characters)",
+        "not a JSON object (7 characters)",
+        "no level, message (fields: ts)",
+    ]
+
+
+def test_structured_report_never_shows_values() -> None:
+    record = {f"k{n}": "s3cret-value" for n in range(10)}
+    _, _, why = structured_report(["token=s3cret-value", record], ["level"])
+    assert why == [
+        "not a JSON object (18 characters)",
+        "no level (fields: k0, k1, k2, k3, k4, k5, k6, k7, ...)",
     ]
 
 
