@@ -40,6 +40,17 @@ def loki_lines(data: Mapping[str, Any]) -> list[str]:
     return [line for _, line in entries]
 
 
+def es_index_path(index: Any, action: str) -> str:
+    """``/<index>/<action>`` for an index name, pattern or comma list; anything that would
+    leave the index part of the path (a slash, a space, a query) is refused."""
+    text = str(index)
+    if not text or re.search(r"[/\\?#\s]", text):
+        raise ValueError(
+            f"threshold obs_logs_index must be an index name or pattern, got {index!r}"
+        )
+    return f"/{text}/{action}"
+
+
 def lucene_recent(query: str, field: str, window: str) -> str:
     """A Lucene query string for ``query`` restricted to ``field`` within the last ``window``."""
     return f"({query}) AND {field}:[now-{window} TO *]"

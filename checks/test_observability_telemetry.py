@@ -21,6 +21,7 @@ from pytest_readiness.connectors.observability import ObservabilityStack
 
 from ._telemetry import (
     es_documents,
+    es_index_path,
     loki_count_query,
     loki_lines,
     lucene_recent,
@@ -118,7 +119,9 @@ def test_observability_logs_ingested(
         field = _logs(readiness, "obs_logs_timestamp_field")
         for query in _logs(readiness, "obs_logs_queries"):
             found = obs_stack.api(
-                "elasticsearch", f"/{index}/_count", q=lucene_recent(query, field, window)
+                "elasticsearch",
+                es_index_path(index, "_count"),
+                q=lucene_recent(query, field, window),
             )
             counts[f"elasticsearch {index} {query}"] = int(found.get("count", 0))
     short = {name: count for name, count in counts.items() if count < minimum}
@@ -170,7 +173,7 @@ def test_observability_logs_are_structured(
         for query in _logs(readiness, "obs_logs_queries"):
             data = obs_stack.api(
                 "elasticsearch",
-                f"/{index}/_search",
+                es_index_path(index, "_search"),
                 q=lucene_recent(query, field, window),
                 size=size,
                 sort=f"{field}:desc",

@@ -9,6 +9,7 @@ import pytest
 
 from checks._observability import label_values, over_limit, under_limit, without_annotation
 from checks._telemetry import (
+    es_index_path,
     loki_lines,
     missing_fields,
     structured_report,
@@ -123,3 +124,10 @@ def test_trace_count_treats_null_as_none() -> None:
     assert trace_count({"data": None}, "data") == 0
     assert trace_count({"traces": [{}, {}]}, "traces") == 2
     assert trace_count(None, "data") == 0
+
+
+def test_es_index_path_keeps_the_index_inside_its_path_segment() -> None:
+    assert es_index_path("logs-*,audit", "_count") == "/logs-*,audit/_count"
+    for index in ("", "logs/../_cat", "logs?pretty", "logs shop", "a#b"):
+        with pytest.raises(ValueError, match="obs_logs_index must be an index name"):
+            es_index_path(index, "_count")
