@@ -14,6 +14,25 @@ from typing import Any
 #: Headers whose value names the server software (and often its version).
 SOFTWARE_HEADERS = ("Server", "X-Powered-By", "X-AspNet-Version", "X-AspNetMvc-Version", "Via")
 
+#: Headers that announce a rate limit: the IETF draft's combined and split fields, and the
+#: widespread ``X-RateLimit-*`` / ``X-Rate-Limit-*`` conventions.
+RATE_LIMIT_HEADERS = (
+    "RateLimit",
+    "RateLimit-Policy",
+    "RateLimit-Limit",
+    "X-RateLimit-Limit",
+    "X-Rate-Limit-Limit",
+)
+#: What the evidence shows of a rate-limited answer.
+RATE_LIMIT_EVIDENCE = (
+    *RATE_LIMIT_HEADERS,
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+    "Retry-After",
+)
+
 _VERSION = re.compile(r"\d+\.\d+|/\s*\d")
 
 
@@ -105,3 +124,14 @@ def status_matches(code: int, expected: Any) -> bool:
     if len(text) == 3 and text.endswith("xx") and text[0].isdigit():
         return str(code)[0] == text[0]
     return text.isdigit() and code == int(text)
+
+
+def rate_limit_problem(status: int, headers: Mapping[str, str]) -> str | None:
+    """Why an answer does not show rate limiting, or None when it does: a 429 must say when to
+    retry (``Retry-After``), any other answer must announce its limit (one of
+    :data:`RATE_LIMIT_HEADERS`)."""
+    if status == 429:
+        return None if headers.get("Retry-After", "").strip() else "429 without Retry-After"
+    if any(headers.get(name, "").strip() for name in RATE_LIMIT_HEADERS):
+        return None
+    return "no rate-limit header"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import yaml
@@ -67,12 +67,41 @@ def receivers(status: Mapping[str, Any]) -> tuple[str | None, dict[str, list[str
 
 def over_limit(series: list[tuple[dict[str, str], float]], limit: float) -> list[str]:
     """Series whose value exceeds ``limit`` or is not a number, described by their labels."""
-    bad = []
-    for labels, value in series:
-        if math.isnan(value) or value > limit:
-            name = ",".join(f"{k}={v}" for k, v in sorted(labels.items())) or "{}"
-            bad.append(f"{name} = {value:g}")
-    return bad
+    return [_describe(labels, v) for labels, v in series if math.isnan(v) or v > limit]
+
+
+def under_limit(series: list[tuple[dict[str, str], float]], limit: float) -> list[str]:
+    """Series whose value is below ``limit`` or is not a number, described by their labels."""
+    return [_describe(labels, v) for labels, v in series if math.isnan(v) or v < limit]
+
+
+def _describe(labels: Mapping[str, str], value: float) -> str:
+    name = ",".join(f"{k}={v}" for k, v in sorted(labels.items())) or "{}"
+    return f"{name} = {value:g}"
+
+
+def alerting_rules(data: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """(``group/alert`` name, rule) of every alerting rule of a ``/api/v1/rules`` answer."""
+    for group in data.get("groups", []):
+        for rule in group.get("rules", []):
+            if rule.get("type") == "alerting":
+                yield f"{group.get('name')}/{rule.get('name')}", rule
+
+
+def without_annotation(data: Mapping[str, Any], annotation: str) -> tuple[int, list[str]]:
+    """(alerting rules, the ones whose ``annotation`` is missing or blank)."""
+    rules = list(alerting_rules(data))
+    missing = [
+        name
+        for name, rule in rules
+        if not str((rule.get("annotations") or {}).get(annotation, "")).strip()
+    ]
+    return len(rules), missing
+
+
+def label_values(data: Mapping[str, Any], label: str) -> dict[str, str | None]:
+    """Alerting rule -> its value of ``label`` (None when the rule has none)."""
+    return {name: (rule.get("labels") or {}).get(label) for name, rule in alerting_rules(data)}
 
 
 def dashboards_missing(found: Iterable[Mapping[str, Any]], wanted: Iterable[str]) -> list[str]:

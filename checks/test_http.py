@@ -16,11 +16,13 @@ from pytest_readiness import Evidence, ReadinessContext
 from pytest_readiness.connectors.http import HttpSession
 
 from ._http import (
+    RATE_LIMIT_EVIDENCE,
     as_list,
     body_status,
     hsts_max_age,
     missing_headers,
     parse_metrics,
+    rate_limit_problem,
     resolve,
     status_matches,
     version_leaks,
@@ -51,6 +53,7 @@ THRESHOLDS: dict[str, dict[str, Any]] = {
         "http_latency_p95_ms": 500,
     },
     "HTTP-DNS-RESOLVE": {"http_dns_names": []},
+    "HTTP-RATELIMIT-HEADERS": {"http_ratelimit_paths": []},
 }
 
 
@@ -331,3 +334,41 @@ def test_http_dns_names_resolve(
         if not addresses:
             failed.append(f"{name} ({error})")
     assert not failed, f"names do not resolve: {', '.join(failed)}"
+
+
+@pytest.mark.important(
+    id="HTTP-RATELIMIT-HEADERS",
+    section="HTTP service",
+    remediation="rate-limit the path and announce it (RateLimit-Policy/RateLimit or X-RateLimit-Limit, Retry-After on 429); thresholds.http_ratelimit_paths lists the paths",
+    docs="https://datatracker.ietf.org/doc/draft-ietf-httpapi-ratelimit-headers/",
+)
+def test_http_rate_limit_headers_are_sent(
+    http_session: HttpSession, evidence: Evidence, readiness: ReadinessContext
+) -> None:
+    """Rate-limited endpoints announce their limits
+
+    Each path in ``http_ratelimit_paths`` answers with a rate-limit header (the IETF draft's
+    ``RateLimit`` / ``RateLimit-Policy`` / ``RateLimit-Limit``, or ``X-RateLimit-Limit`` /
+    ``X-Rate-Limit-Limit``); an answer of 429 must carry ``Retry-After`` instead.
+    """
+    paths = as_list(
+        _threshold(readiness, "HTTP-RATELIMIT-HEADERS", "http_ratelimit_paths"),
+        "http_ratelimit_paths",
+    )
+    if not paths:
+        pytest.skip("N/A: no rate-limited paths configured (thresholds.http_ratelimit_paths)")
+    problems = []
+    for path in paths:
+        response = http_session.get(path)
+        shown = {
+            name: response.headers[name] for name in RATE_LIMIT_EVIDENCE if name in response.headers
+        }
+        problem = rate_limit_problem(response.status_code, response.headers)
+        evidence(
+            path,
+            observed={"status_code": response.status_code, "headers": shown},
+            expected="a rate-limit header (Retry-After on 429)",
+        )
+        if problem:
+            problems.append(f"{path}: {problem} (HTTP {response.status_code})")
+    assert not problems, "; ".join(problems)

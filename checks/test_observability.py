@@ -2,7 +2,8 @@
 
 Every check runs once per ``observability`` target through the ``obs_stack`` fixture; checks of
 a component the target names no URL for are not applicable. The service-level queries
-(latency, error rate, saturation) are PromQL from the profile's thresholds.
+(latency, error rate, saturation: maxima; throughput: a minimum) are PromQL from the profile's
+thresholds. The log and trace backends have their own module (test_observability_telemetry.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,16 @@ import pytest
 from pytest_readiness import Evidence, ReadinessContext
 from pytest_readiness.connectors.observability import ObservabilityStack
 
-from ._observability import alert_rules, dashboards_missing, over_limit, receivers, target_health
+from ._observability import (
+    alert_rules,
+    dashboards_missing,
+    label_values,
+    over_limit,
+    receivers,
+    target_health,
+    under_limit,
+    without_annotation,
+)
 
 DOMAIN = "observability"
 TARGET_KIND = "observability"
@@ -26,6 +36,12 @@ THRESHOLDS: dict[str, dict[str, Any]] = {
     "OBS-LATENCY-QUANTILE": {"obs_latency_query": None, "obs_latency_max": 0.5},
     "OBS-ERROR-RATE": {"obs_error_rate_query": None, "obs_error_rate_max": 0.01},
     "OBS-SATURATION": {"obs_saturation_query": None, "obs_saturation_max": 0.8},
+    "OBS-THROUGHPUT": {"obs_throughput_query": None, "obs_throughput_min": 1},
+    "OBS-ALERT-RUNBOOK-URL": {"obs_runbook_annotation": "runbook_url"},
+    "OBS-ALERT-SEVERITY-LABELS": {
+        "obs_severity_label": "severity",
+        "obs_severities": ["critical", "warning", "info"],
+    },
     "OBS-AM-RECEIVERS": {"obs_receiver_types": []},
     "OBS-GRAFANA-DASHBOARDS": {"obs_grafana_dashboards": []},
 }
@@ -191,33 +207,37 @@ def test_observability_no_critical_alert_firing(
     assert not firing, f"critical alerts firing: {', '.join(firing)}"
 
 
-def _query_under(
+def _query_within(
     obs_stack: ObservabilityStack,
     evidence: Evidence,
     readiness: ReadinessContext,
     check: str,
     what: str,
+    bound: str = "max",
 ) -> None:
+    """Every series of the profile's ``obs_<what>_query`` is at most ``obs_<what>_max``
+    (``bound="max"``) or at least ``obs_<what>_min`` (``bound="min"``); no data fails."""
     __tracebackhide__ = True
     _needs(obs_stack, "prometheus")
-    query_key, max_key = (f"obs_{what}_query", f"obs_{what}_max")
+    query_key, limit_key = (f"obs_{what}_query", f"obs_{what}_{bound}")
     query = _threshold(readiness, check, query_key)
     if not query:
         pytest.skip(
             f"N/A: no {what.replace('_', ' ')} query in the profile (thresholds.{query_key})"
         )
-    limit = float(_threshold(readiness, check, max_key))
+    limit = float(_threshold(readiness, check, limit_key))
     series = obs_stack.query(str(query))
-    bad = over_limit(series, limit)
+    bad = (over_limit if bound == "max" else under_limit)(series, limit)
     evidence(
         what,
         observed=[value for _, value in series],
-        expected=f"<= {limit:g}",
+        expected=f"{'<=' if bound == 'max' else '>='} {limit:g}",
         query=query,
         series=len(series),
     )
     assert series, f"the {what.replace('_', ' ')} query returned no data: {query}"
-    assert not bad, f"{what.replace('_', ' ')} over {limit:g}: {'; '.join(bad[:5])}"
+    side = "over" if bound == "max" else "under"
+    assert not bad, f"{what.replace('_', ' ')} {side} {limit:g}: {'; '.join(bad[:5])}"
 
 
 @pytest.mark.important(
@@ -233,7 +253,7 @@ def test_observability_latency_under_threshold(
     Every series of the PromQL ``obs_latency_query`` (e.g. a histogram_quantile(0.95, ...))
     is at most ``obs_latency_max``; no data or NaN fails.
     """
-    _query_under(obs_stack, evidence, readiness, "OBS-LATENCY-QUANTILE", "latency")
+    _query_within(obs_stack, evidence, readiness, "OBS-LATENCY-QUANTILE", "latency")
 
 
 @pytest.mark.important(
@@ -249,7 +269,7 @@ def test_observability_error_rate_under_threshold(
     Every series of the PromQL ``obs_error_rate_query`` (errors / requests) is at most
     ``obs_error_rate_max``; no data or NaN fails.
     """
-    _query_under(obs_stack, evidence, readiness, "OBS-ERROR-RATE", "error_rate")
+    _query_within(obs_stack, evidence, readiness, "OBS-ERROR-RATE", "error_rate")
 
 
 @pytest.mark.important(
@@ -265,7 +285,74 @@ def test_observability_saturation_under_threshold(
     Every series of the PromQL ``obs_saturation_query`` (a utilisation ratio such as CPU used
     over its limit) is at most ``obs_saturation_max``; no data or NaN fails.
     """
-    _query_under(obs_stack, evidence, readiness, "OBS-SATURATION", "saturation")
+    _query_within(obs_stack, evidence, readiness, "OBS-SATURATION", "saturation")
+
+
+@pytest.mark.important(
+    id="OBS-THROUGHPUT",
+    section="Observability",
+    remediation="find why the service serves less than expected (traffic not routed to it, failing clients), or agree thresholds.obs_throughput_min for thresholds.obs_throughput_query",
+)
+def test_observability_throughput_over_minimum(
+    obs_stack: ObservabilityStack, evidence: Evidence, readiness: ReadinessContext
+) -> None:
+    """Request throughput is at least the minimum
+
+    Every series of the PromQL ``obs_throughput_query`` (a request rate such as
+    ``sum(rate(http_requests_total[5m]))``) is at least ``obs_throughput_min``; no data or NaN
+    fails.
+    """
+    _query_within(obs_stack, evidence, readiness, "OBS-THROUGHPUT", "throughput", bound="min")
+
+
+@pytest.mark.important(
+    id="OBS-ALERT-RUNBOOK-URL",
+    section="Observability",
+    remediation="give every alerting rule a runbook link in its annotations (thresholds.obs_runbook_annotation names the annotation, default runbook_url)",
+    docs="https://prometheus.io/docs/prometheus/latest/configuration/alerting_rules/",
+)
+def test_observability_alert_rules_have_runbooks(
+    obs_stack: ObservabilityStack, evidence: Evidence, readiness: ReadinessContext
+) -> None:
+    """Every alerting rule links its runbook
+
+    Each alerting rule Prometheus has loaded has a non-blank ``obs_runbook_annotation``
+    annotation; no rule loaded fails.
+    """
+    _needs(obs_stack, "prometheus")
+    annotation = _threshold(readiness, "OBS-ALERT-RUNBOOK-URL", "obs_runbook_annotation")
+    total, missing = without_annotation(
+        obs_stack.api("prometheus", "/api/v1/rules", type="alert"), annotation
+    )
+    evidence(f"annotation {annotation}", observed=missing, expected=[], alerting_rules=total)
+    assert total, "Prometheus has no alerting rules loaded"
+    assert not missing, f"alerting rules without a {annotation} annotation: {', '.join(missing)}"
+
+
+@pytest.mark.important(
+    id="OBS-ALERT-SEVERITY-LABELS",
+    section="Observability",
+    remediation="label every alerting rule with a severity from the agreed scale; thresholds.obs_severity_label and thresholds.obs_severities name the label and its allowed values",
+    docs="https://prometheus.io/docs/prometheus/latest/configuration/alerting_rules/",
+)
+def test_observability_alert_rules_have_severity_labels(
+    obs_stack: ObservabilityStack, evidence: Evidence, readiness: ReadinessContext
+) -> None:
+    """Every alerting rule has an allowed severity
+
+    Each alerting rule Prometheus has loaded has the label ``obs_severity_label`` with a value
+    in ``obs_severities``; no rule loaded fails.
+    """
+    _needs(obs_stack, "prometheus")
+    label = _threshold(readiness, "OBS-ALERT-SEVERITY-LABELS", "obs_severity_label")
+    allowed = list(_threshold(readiness, "OBS-ALERT-SEVERITY-LABELS", "obs_severities"))
+    values = label_values(obs_stack.api("prometheus", "/api/v1/rules", type="alert"), label)
+    wrong = {name: value for name, value in values.items() if value not in allowed}
+    evidence(f"label {label}", observed=values, expected=f"one of {allowed}")
+    assert values, "Prometheus has no alerting rules loaded"
+    assert not wrong, f"alerting rules without an allowed {label}: " + ", ".join(
+        f"{name} ({'none' if value is None else repr(value)})" for name, value in wrong.items()
+    )
 
 
 @pytest.mark.critical(

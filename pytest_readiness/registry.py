@@ -308,11 +308,19 @@ _OBSERVABILITY = Connector(
     extra="observability",
     driver="requests",
     fixture="obs_stack",
-    fixture_doc="Prometheus, Alertmanager and Grafana HTTP APIs of each ``observability`` target.",
+    fixture_doc="The monitoring, logging and tracing HTTP APIs of each ``observability`` target.",
     settings=(
         Setting("prometheus", _STRING, "Prometheus base URL (http://prometheus:9090)."),
         Setting("alertmanager", _STRING, "Alertmanager base URL (http://alertmanager:9093)."),
         Setting("grafana", _STRING, "Grafana base URL (https://grafana.example.com)."),
+        Setting("loki", _STRING, "Loki base URL (http://loki:3100), a log backend."),
+        Setting(
+            "elasticsearch",
+            _STRING,
+            "Elasticsearch or OpenSearch base URL (https://logs:9200), a log backend.",
+        ),
+        Setting("jaeger", _STRING, "Jaeger query base URL (http://jaeger-query:16686)."),
+        Setting("tempo", _STRING, "Tempo base URL (http://tempo:3200)."),
         Setting(
             "grafana_token",
             _STRING,

@@ -1,7 +1,10 @@
-"""The observability stack: Prometheus, Alertmanager and Grafana HTTP APIs of one target.
+"""The observability stack of one target: the HTTP APIs of its metrics, alerting, dashboard,
+log and tracing components.
 
-Settings of an ``observability`` target: ``prometheus``, ``alertmanager`` and ``grafana`` base
-URLs (each optional; checks of a component the target does not name are not applicable),
+Settings of an ``observability`` target: the base URLs of :data:`COMPONENTS` (``prometheus``,
+``alertmanager``, ``grafana``, the log backends ``loki`` and ``elasticsearch`` (OpenSearch
+too), the tracing backends ``jaeger`` and ``tempo``; each optional, at least one; checks of a
+component the target does not name are not applicable),
 ``grafana_token`` (a secret, sent to Grafana only), ``headers`` (sent to every component) and
 ``verify`` (true, false or a CA bundle path). Nothing is contacted at connect: each component
 answers (or fails) in the checks that use it. Every call is a read-only GET.
@@ -20,7 +23,12 @@ from pytest_readiness.redaction import Redactor
 if TYPE_CHECKING:
     import requests
 
-__all__ = ["ObservabilityStack", "connect"]
+__all__ = ["COMPONENTS", "ObservabilityStack", "connect"]
+
+#: The components a target may name a base URL for, in the order messages list them.
+COMPONENTS = ("prometheus", "alertmanager", "grafana", "loki", "elasticsearch", "jaeger", "tempo")
+#: Components whose answers wrap their data in ``{"status": "success", "data": ...}``.
+_ENVELOPED = ("prometheus", "loki")
 
 
 class ObservabilityStack:
@@ -62,14 +70,14 @@ class ObservabilityStack:
             ) from None
 
     def api(self, component: str, path: str, **params: Any) -> Any:
-        """The decoded JSON of a GET; Prometheus' ``{"status": "success", "data": ...}``
-        envelope is unwrapped. A non-2xx answer or an error status raises connector errors."""
+        """The decoded JSON of a GET; the ``{"status": "success", "data": ...}`` envelope of
+        Prometheus and Loki is unwrapped. A non-2xx answer or an error status raises connector errors."""
         response = self.get(component, path, **params)
         try:
             document = response.json()
         except ValueError:
             document = None
-        if component == "prometheus" and isinstance(document, dict) and "status" in document:
+        if component in _ENVELOPED and isinstance(document, dict) and "status" in document:
             if document["status"] != "success":
                 cause = f"{document.get('errorType', 'error')}: {document.get('error', '?')}"
                 raise fail(self.target, self._redactor, cause, action=f"query {component} of")
@@ -79,9 +87,13 @@ class ObservabilityStack:
             raise fail(self.target, self._redactor, cause, action=f"read {component} of")
         return document
 
-    def query(self, promql: str) -> list[tuple[dict[str, str], float]]:
-        """An instant PromQL query: (labels, value) per series, or one scalar with no labels."""
-        data = self.api("prometheus", "/api/v1/query", query=promql)
+    def query(
+        self, expression: str, component: str = "prometheus"
+    ) -> list[tuple[dict[str, str], float]]:
+        """An instant PromQL (or, from ``loki``, LogQL metric) query: (labels, value) per
+        series, or one scalar with no labels."""
+        path = "/loki/api/v1/query" if component == "loki" else "/api/v1/query"
+        data = self.api(component, path, query=expression)
         if data.get("resultType") in ("scalar", "string"):
             return [({}, float(data["result"][1]))]
         return [(dict(s.get("metric", {})), float(s["value"][1])) for s in data.get("result", [])]
@@ -95,10 +107,14 @@ def connect(target: Target, redactor: Redactor) -> ObservabilityStack:
     import requests
 
     settings = target.settings
-    configured = {
+    configured = {  # literal keys: the registry test matches them with the declared settings
         "prometheus": settings.get("prometheus"),
         "alertmanager": settings.get("alertmanager"),
         "grafana": settings.get("grafana"),
+        "loki": settings.get("loki"),
+        "elasticsearch": settings.get("elasticsearch"),
+        "jaeger": settings.get("jaeger"),
+        "tempo": settings.get("tempo"),
     }
     urls: dict[str, str] = {}
     for component, url in configured.items():
@@ -110,7 +126,7 @@ def connect(target: Target, redactor: Redactor) -> ObservabilityStack:
         urls[component] = url
     if not urls:
         raise ConfigError(
-            str(target), None, "names no component", "set prometheus, alertmanager or grafana URLs"
+            str(target), None, "names no component", f"set a URL for one of {', '.join(COMPONENTS)}"
         )
     token = settings.get("grafana_token")
     if token is not None and not isinstance(token, str):

@@ -15,7 +15,13 @@ import trustme
 
 from tests.support.check_runs import run_checks
 from tests.support.http_servers import ServedHttp
-from tests.support.service_apps import SLOW_SECONDS, TOKEN, ReadyService, UnreadyService
+from tests.support.service_apps import (
+    RATE_LIMIT,
+    SLOW_SECONDS,
+    TOKEN,
+    ReadyService,
+    UnreadyService,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -166,6 +172,43 @@ def test_latency_errors_and_unresolvable_names_fail(
     assert dns["message"].startswith("names do not resolve: no-such-host.invalid (")
     assert [r["label"] for r in dns["evidence"]] == ["127.0.0.1", "no-such-host.invalid"]
     assert dns["evidence"][0]["observed"] == ["127.0.0.1"]
+
+
+def test_rate_limited_paths_must_announce_their_limits(
+    pytester: pytest.Pytester,
+    services: dict[str, ServedHttp],
+    ca_path: tuple[trustme.CA, str],
+) -> None:
+    both = {name: services[name] for name in ("ready", "unready")}
+    thresholds = "{http_ratelimit_paths: [/api/orders, /api/burst]}"
+    run = run_checks(
+        pytester, _profile(both, ca_path[1], thresholds), "test_http.py", args=("-k", "rate_limit")
+    )
+    assert run.outcomes() == {
+        "HTTP-RATELIMIT-HEADERS[ready]": "passed",
+        "HTTP-RATELIMIT-HEADERS[unready]": "failed",
+    }
+    failed = run.items["HTTP-RATELIMIT-HEADERS[unready]"]
+    assert failed["message"] == (
+        "/api/orders: no rate-limit header (HTTP 200); "
+        "/api/burst: 429 without Retry-After (HTTP 429)"
+    )
+    assert "thresholds.http_ratelimit_paths" in failed["remediation"]
+    assert [r["observed"] for r in run.evidence("HTTP-RATELIMIT-HEADERS[ready]")] == [
+        {"status_code": 200, "headers": RATE_LIMIT},
+        {"status_code": 429, "headers": {"Retry-After": "18"}},
+    ]
+
+
+def test_without_rate_limited_paths_the_check_is_not_applicable(
+    pytester: pytest.Pytester, services: dict[str, ServedHttp]
+) -> None:
+    profile = (
+        f"profiles:\n  prod:\n    http: [{{name: ready, base_url: '{services['ready'].url}'}}]\n"
+    )
+    run = run_checks(pytester, profile, "test_http.py", args=("-k", "rate_limit"))
+    assert run.outcomes() == {"HTTP-RATELIMIT-HEADERS[ready]": "skipped"}
+    assert run.data["items"][0]["message"].startswith("N/A: no rate-limited paths")
 
 
 def test_health_paths_default_to_the_targets_health_path(

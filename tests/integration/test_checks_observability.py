@@ -22,10 +22,12 @@ from tests.support.check_runs import run_checks
 from tests.support.http_servers import ServedHttp
 from tests.support.observability import (
     GRAFANA_TOKEN,
+    SERVED_PER_SCRAPE,
     BrokenGrafanaStandIn,
     GrafanaStandIn,
     alertmanager_server,
     exporter,
+    has_series,
     prometheus_server,
     scraped_and_evaluated,
     wait_for,
@@ -52,10 +54,15 @@ groups:
       - alert: DemoHighErrorRate
         expr: sum(demo_requests_total{code="500"}) / sum(demo_requests_total) > 0.05
         labels: {severity: critical}
+        annotations: {runbook_url: "https://runbooks.example.com/demo#errors"}
       - alert: DemoSlow
         expr: histogram_quantile(0.95, sum by (le) (demo_request_duration_seconds_bucket)) > 1
+        labels: {severity: warning}
+        annotations: {runbook_url: "https://runbooks.example.com/demo#latency"}
 """
 # Both request series end up with code="x": evaluation fails with duplicate label sets.
+# DemoDuplicateSeries has no labels nor annotations; DemoIdleP1 a severity off the scale and a
+# blank runbook link.
 BROKEN_RULES = """
 groups:
   - name: broken
@@ -65,6 +72,11 @@ groups:
       - alert: DemoHighErrorRate
         expr: sum(demo_requests_total{code="500"}) / sum(demo_requests_total) > 0.05
         labels: {severity: critical}
+        annotations: {runbook_url: "https://runbooks.example.com/demo#errors"}
+      - alert: DemoIdleP1
+        expr: sum(irate(demo_served_requests_total[1m])) < 0
+        labels: {severity: P1}
+        annotations: {runbook_url: " "}
 """
 THRESHOLDS = """
       obs_latency_query: 'histogram_quantile(0.95, sum by (le) (demo_request_duration_seconds_bucket))'
@@ -73,7 +85,10 @@ THRESHOLDS = """
       obs_grafana_dashboards: [svc-overview, Service SLOs]
       obs_receiver_types: [webhook, pagerduty]
       obs_required_metrics: [demo_requests_total, 'demo_saturation_ratio{job="demo"}', demo_build_info]
+      obs_throughput_query: sum(irate(demo_served_requests_total[1m]))
+      obs_throughput_min: 10
 """
+THROUGHPUT = "sum(irate(demo_served_requests_total[1m]))"
 
 
 def _prometheus_config(jobs: dict[str, int], alertmanager: str | None) -> str:
@@ -115,6 +130,8 @@ def stack() -> Iterator[dict[str, dict[str, str]]]:
         broken_grafana = stack.enter_context(ServedHttp(BrokenGrafanaStandIn))
         wait_for("the good Prometheus' first scrape", scraped_and_evaluated(good_prom, True))
         wait_for("the bad Prometheus' first scrape", scraped_and_evaluated(bad_prom, False))
+        for prometheus in (good_prom, bad_prom):
+            wait_for("a second scrape (a rate)", has_series(prometheus, THROUGHPUT))
         nobody = f"http://127.0.0.1:{free_port()}"
         yield {
             "good": {"prometheus": good_prom, "alertmanager": routed, "grafana": grafana.url},
@@ -139,7 +156,7 @@ def test_observability_checks_on_a_good_a_bad_and_a_silent_stack(
     run = run_checks(pytester, _profile(stack, THRESHOLDS), "test_observability.py")
     outcomes = run.outcomes()
     checks = sorted({item_id.split("[")[0] for item_id in outcomes})
-    assert len(checks) == 13
+    assert len(checks) == 16
     assert {outcomes[f"{c}[good]"] for c in checks} == {"passed"}, {
         c: run.items[f"{c}[good]"]["message"] for c in checks
     }
@@ -168,6 +185,15 @@ def test_observability_checks_on_a_good_a_bad_and_a_silent_stack(
     assert bad["OBS-LATENCY-QUANTILE"] == "latency over 0.5: {} = 2.425"
     assert bad["OBS-ERROR-RATE"] == "error rate over 0.01: {} = 0.1"
     assert bad["OBS-SATURATION"] == "saturation over 0.8: {} = 0.95"
+    assert bad["OBS-THROUGHPUT"] == "throughput under 10: {} = 0"
+    assert bad["OBS-ALERT-RUNBOOK-URL"] == (
+        "alerting rules without a runbook_url annotation: "
+        "broken/DemoDuplicateSeries, broken/DemoIdleP1"
+    )
+    assert bad["OBS-ALERT-SEVERITY-LABELS"] == (
+        "alerting rules without an allowed severity: "
+        "broken/DemoDuplicateSeries (none), broken/DemoIdleP1 ('P1')"
+    )
     assert bad["OBS-AM-READY"].startswith(
         "Cannot GET alertmanager /-/ready of observability target 'bad': connection refused"
     )
@@ -188,6 +214,13 @@ def test_observability_checks_on_a_good_a_bad_and_a_silent_stack(
     good = {c: run.evidence(f"{c}[good]") for c in checks}
     assert good["OBS-LATENCY-QUANTILE"][0]["observed"] == [0.0475]
     assert good["OBS-ERROR-RATE"][0]["observed"] == [0.001]
+    # about SERVED_PER_SCRAPE a second: one scrape a second
+    assert 10 <= good["OBS-THROUGHPUT"][0]["observed"][0] <= 5 * SERVED_PER_SCRAPE
+    assert good["OBS-ALERT-SEVERITY-LABELS"][0]["observed"] == {
+        "demo/DemoHighErrorRate": "critical",
+        "demo/DemoSlow": "warning",
+    }
+    assert good["OBS-ALERT-RUNBOOK-URL"][0]["observed"] == []
     assert good["OBS-AM-RECEIVERS"][0]["observed"] == {
         "receiver": "oncall",
         "integrations": ["webhook"],
@@ -205,6 +238,8 @@ def test_required_jobs_and_alerts_and_unset_queries(
       obs_required_jobs: [demo, payments]
       obs_required_alerts: [DemoSlow, PaymentsDown]
       obs_receiver_types: [pagerduty]
+      obs_runbook_annotation: playbook
+      obs_severities: [P1, P2, P3, P4]
 """
     good = {"good": stack["good"]}
     run = run_checks(
@@ -216,12 +251,21 @@ def test_required_jobs_and_alerts_and_unset_queries(
     assert run.outcomes() == {
         "OBS-PROM-TARGETS-UP[good]": "failed",
         "OBS-ALERT-RULES[good]": "failed",
+        "OBS-ALERT-RUNBOOK-URL[good]": "failed",
+        "OBS-ALERT-SEVERITY-LABELS[good]": "failed",
         "OBS-LATENCY-QUANTILE[good]": "skipped",
         "OBS-AM-RECEIVERS[good]": "failed",
     }
     message = {item_id: item["message"] for item_id, item in run.items.items()}
     assert message["OBS-PROM-TARGETS-UP[good]"] == "no scrape target for the jobs payments"
     assert message["OBS-ALERT-RULES[good]"] == "alerting rules not loaded: PaymentsDown"
+    assert message["OBS-ALERT-RUNBOOK-URL[good]"] == (
+        "alerting rules without a playbook annotation: demo/DemoHighErrorRate, demo/DemoSlow"
+    )
+    assert message["OBS-ALERT-SEVERITY-LABELS[good]"] == (
+        "alerting rules without an allowed severity: "
+        "demo/DemoHighErrorRate ('critical'), demo/DemoSlow ('warning')"
+    )
     assert message["OBS-AM-RECEIVERS[good]"] == (
         "receiver 'oncall' uses ['webhook'], none of ['pagerduty']"
     )

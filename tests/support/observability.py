@@ -1,8 +1,9 @@
 """A real observability stack for the observability check tests.
 
 - :func:`exporter`: prometheus-client's own HTTP server on a free port, in a thread, exposing a
-  small service's request latency histogram, request counter and a saturation gauge (fast and
-  clean, or slow, failing and saturated).
+  small service's request latency histogram, request counter, a saturation gauge and a counter
+  of served requests that grows by a fixed amount per scrape (fast, clean and busy, or slow,
+  failing, saturated and idle).
 - :func:`prometheus_server` and :func:`alertmanager_server`: the Debian ``prometheus`` and
   ``prometheus-alertmanager`` binaries (.ci/observability.sh installs them) started on free
   loopback ports in a temporary directory with the given configuration, stopped by pid.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import http.server
 import json
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,12 +25,34 @@ from datetime import datetime, timezone
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
 
 from tests.support.http_servers import send_json
 from tests.support.ports import LOOPBACK, free_port
 from tests.support.servers import _binary, _start, _stop, _workdir
 
 GRAFANA_TOKEN = "glsa_demo-token-0123456789"
+
+
+#: Requests the busy demo service serves between two scrapes (one second apart).
+SERVED_PER_SCRAPE = 50
+
+
+class _Traffic(Collector):
+    """``demo_served_requests_total``: grows by ``per_scrape`` at every scrape, so that a rate
+    over it is a steady request rate (zero for an idle service)."""
+
+    def __init__(self, per_scrape: int) -> None:
+        self.per_scrape = per_scrape
+        self.total = 0
+
+    def describe(self) -> Iterator[CounterMetricFamily]:
+        return iter(())  # registering must not count as a scrape
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        self.total += self.per_scrape
+        yield CounterMetricFamily("demo_served_requests", "Requests served.", value=self.total)
 
 
 @contextmanager
@@ -48,6 +72,7 @@ def exporter(*, healthy: bool) -> Iterator[int]:
     requests.labels(code="200").inc(999 if healthy else 900)
     requests.labels(code="500").inc(1 if healthy else 100)
     saturation.set(0.4 if healthy else 0.95)
+    registry.register(_Traffic(SERVED_PER_SCRAPE if healthy else 0))
     if healthy:  # the unhealthy build lost this metric
         Gauge("demo_build_info", "Build of the service.", ["version"], registry=registry).labels(
             version="1.4.0"
@@ -163,6 +188,16 @@ def scraped_and_evaluated(prometheus: str, alerting: bool) -> Callable[[], bool]
         return all(_timestamp(g["lastEvaluation"]) > scraped_at[0] for g in groups)
 
     return done
+
+
+def has_series(prometheus: str, promql: str) -> Callable[[], bool]:
+    """Whether an instant query returns at least one series (a rate needs two scrapes)."""
+    query = urllib.parse.urlencode({"query": promql})
+
+    def found() -> bool:
+        return bool(api(f"{prometheus}/api/v1/query?{query}")["data"]["result"])
+
+    return found
 
 
 class GrafanaStandIn(http.server.BaseHTTPRequestHandler):

@@ -1,11 +1,13 @@
 """Two small web services for the HTTP and TLS check tests: one ready, one not.
 
 :class:`ReadyService` does what the checks ask: health endpoints answering ``{"status": "ok"}``,
-``/metrics`` written by prometheus-client, security headers, no version in ``Server``, and
-``/admin`` behind a bearer token. :class:`UnreadyService` gets each of those wrong, the way real
+``/metrics`` written by prometheus-client, security headers, no version in ``Server``,
+``/admin`` behind a bearer token, and rate-limited ``/api/orders`` (announcing its limit) and
+``/api/burst`` (over it: 429 with Retry-After). :class:`UnreadyService` gets each of those wrong, the way real
 services do: a degraded and a failing health endpoint, an HTML page at ``/metrics``, the stdlib's
-``Server: BaseHTTP/x Python/y`` header, no security headers, an open ``/admin`` and a slow
-``/healthz``. Serve them with :class:`tests.support.http_servers.ServedHttp`.
+``Server: BaseHTTP/x Python/y`` header, no security headers, an open ``/admin``, a slow
+``/healthz`` and rate-limit answers that say nothing (no limit header, a 429 without
+Retry-After). Serve them with :class:`tests.support.http_servers.ServedHttp`.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, g
 TOKEN = "adm1n-t0ken-value"
 #: How long UnreadyService takes to answer /healthz (simulated slowness, not synchronisation).
 SLOW_SECONDS = 1.2
+
+#: The IETF draft's policy and current-state fields, as a rate-limiting gateway sends them.
+RATE_LIMIT = {"RateLimit-Policy": '"default";q=100;w=60', "RateLimit": '"default";r=42;t=18'}
 
 SECURITY_HEADERS = {
     "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
@@ -60,11 +65,16 @@ class ReadyService(_Base):
         elif self.path == "/admin":
             ok = self.headers.get("Authorization") == f"Bearer {TOKEN}"
             self._json(200 if ok else 401, {"authorized": ok})
+        elif self.path == "/api/orders":
+            self._json(200, {"orders": []}, RATE_LIMIT)
+        elif self.path == "/api/burst":
+            self._json(429, {"error": "too many requests"}, {"Retry-After": "18"})
         else:
             self._json(404, {"error": "not found"})
 
-    def _json(self, code: int, body: object) -> None:
-        self.reply(code, json.dumps(body).encode(), "application/json", SECURITY_HEADERS)
+    def _json(self, code: int, body: object, extra: dict[str, str] | None = None) -> None:
+        headers = {**SECURITY_HEADERS, **(extra or {})}
+        self.reply(code, json.dumps(body).encode(), "application/json", headers)
 
 
 class UnreadyService(_Base):
@@ -74,8 +84,10 @@ class UnreadyService(_Base):
             self._json(200, {"status": "degraded"})
         elif self.path == "/readyz":
             self._json(503, {"status": "starting"})
-        elif self.path in ("/", "/admin"):
+        elif self.path in ("/", "/admin", "/api/orders"):
             self._json(200, {"status": "ok"})
+        elif self.path == "/api/burst":
+            self._json(429, {"error": "too many requests"})
         elif self.path == "/metrics":
             self.reply(200, b"<html><body>metrics</body></html>", "text/html", {})
         else:

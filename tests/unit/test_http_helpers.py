@@ -10,6 +10,7 @@ from checks._http import (
     hsts_max_age,
     missing_headers,
     parse_metrics,
+    rate_limit_problem,
     status_matches,
     version_leaks,
 )
@@ -63,3 +64,20 @@ def test_status_classes_and_list_thresholds() -> None:
     assert as_list("/healthz", "x") == ["/healthz"]
     with pytest.raises(TypeError, match="threshold x must be a list of strings"):
         as_list([1], "x")
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "problem"),
+    [
+        (200, {"RateLimit-Policy": '"burst";q=100;w=60'}, None),
+        (200, {"RateLimit": '"default";r=0;t=10'}, None),
+        (200, {"X-RateLimit-Limit": "60"}, None),
+        (200, {"X-Rate-Limit-Limit": "60"}, None),
+        (200, {"X-RateLimit-Limit": " "}, "no rate-limit header"),
+        (200, {"X-RateLimit-Remaining": "3"}, "no rate-limit header"),
+        (429, {"Retry-After": "30"}, None),
+        (429, {"X-RateLimit-Limit": "60"}, "429 without Retry-After"),
+    ],
+)
+def test_rate_limit_problem(status: int, headers: dict[str, str], problem: str | None) -> None:
+    assert rate_limit_problem(status, headers) == problem
