@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 
 _GLOB_CHARS = re.compile(r"[*?\[]")
 _STAT = "-exec stat -c '%%Y %%s %%n' {} +"
-#: the host's clock, then "mtime size path" of every file under a path; read-only.
-FILES_COMMAND = f"date +%%s; find %s -type f {_STAT}"
+#: the host's clock, then "mtime size path" of every file under a path (a symlinked start
+#: followed); read-only.
+FILES_COMMAND = f"date +%%s; find -H %s -type f {_STAT}"
 #: the same for the files under a folder whose path matches a glob (``find -path``).
-GLOB_FILES_COMMAND = f"date +%%s; find %s -path %s -type f {_STAT}"
+GLOB_FILES_COMMAND = f"date +%%s; find -H %s -path %s -type f {_STAT}"
 
 
 def find_arguments(pattern: str) -> tuple[str, str]:

@@ -226,7 +226,7 @@ def _logrotate_patterns(target_host: TargetHost, main: str) -> tuple[list[str], 
             continue
         seen.add(path)
         if target_host.run("test -d %s", path).rc == 0:
-            listing = target_host.run("find %s -mindepth 1 -maxdepth 1 -type f", path)
+            listing = target_host.run("find -L %s -mindepth 1 -maxdepth 1 -type f", path)
             names = [posixpath.basename(p) for p in listing.stdout.splitlines() if p]
             queue += [(posixpath.join(path, n), depth + 1) for n in included(names)]
             continue

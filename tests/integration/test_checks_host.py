@@ -57,6 +57,7 @@ def backups(tmp_path: Path) -> Path:
     _write(tmp_path / "backups" / "db-2026-11-29.tar.gz", 4096, age_hours=72)
     _write(tmp_path / "backups" / "weekly" / "files.tar.gz", 100, age_hours=1)
     _write(tmp_path / "exports" / "orders.csv", 0)
+    (tmp_path / "latest").symlink_to(tmp_path / "backups")  # a watched path may be a symlink
     return tmp_path
 
 
@@ -64,6 +65,7 @@ def test_fresh_files_good_and_bad(pytester: pytest.Pytester, backups: Path) -> N
     good = [
         {"path": str(backups / "backups"), "max_age_hours": 24, "min_bytes": 1024},
         {"path": str(backups / "backups/*.tar.gz"), "max_age_hours": 3},
+        {"path": str(backups / "latest"), "max_age_hours": 3},
     ]
     run = _run(pytester, "fresh", {"host_fresh_files": good})
     assert run.outcomes() == {"HOST-FILE-FRESH[box]": "passed"}, run.items
@@ -228,7 +230,14 @@ def test_service_environment_good_and_bad(
 @pytest.fixture
 def logs(tmp_path: Path) -> Path:
     """Log files, a logrotate configuration covering some of them, and journald configs."""
-    for name in ("app/api.log", "app/errors.out", "app/debug.txt", "legacy.log", "worker.log"):
+    for name in (
+        "app/api.log",
+        "app/errors.out",
+        "app/debug.txt",
+        "legacy.log",
+        "worker.log",
+        "cron.log",
+    ):
         _write(tmp_path / "log" / name, 10)
     etc = tmp_path / "etc"
     (etc / "logrotate.d").mkdir(parents=True)
@@ -247,6 +256,9 @@ def logs(tmp_path: Path) -> Path:
         }}
         """)
     )
+    # a rule file linked into the included folder counts, as logrotate reads it
+    (etc / "cron.rule").write_text(f"{tmp_path}/log/cron.log {{\n    monthly\n}}\n")
+    (etc / "logrotate.d" / "cron").symlink_to(etc / "cron.rule")
     # logrotate skips .dpkg-old files in an included folder, and so must the check
     (etc / "logrotate.d" / "worker.dpkg-old").write_text(f"{tmp_path}/log/worker.log {{\n}}\n")
     (etc / "journald.conf").write_text("[Journal]\nStorage=persistent\n")
@@ -273,17 +285,23 @@ def _logrotate_considers(conf: Path, state: Path) -> set[str]:
 def test_logrotate_and_journald_good_and_bad(pytester: pytest.Pytester, logs: Path) -> None:
     conf = logs / "etc" / "logrotate.conf"
     rotated = _logrotate_considers(conf, logs / "state")
-    assert rotated == {f"{logs}/log/{n}" for n in ("app/api.log", "app/errors.out", "legacy.log")}
+    logged = ("app/api.log", "app/errors.out", "legacy.log", "cron.log")
+    assert rotated == {f"{logs}/log/{n}" for n in logged}
     settings = {"host_logrotate_conf": str(conf)}
     good = {
         **settings,
-        "host_log_paths": [f"{logs}/log/app/*.log", f"{logs}/log/legacy.log", "journald"],
+        "host_log_paths": [
+            f"{logs}/log/app/*.log",
+            f"{logs}/log/legacy.log",
+            f"{logs}/log/cron.log",
+            "journald",
+        ],
         "host_journald_conf": str(logs / "etc" / "journald.conf"),
     }
     run = _run(pytester, "rotated", good)
     assert run.outcomes() == {"HOST-LOGROTATE[box]": "passed"}, run.items
     coverage = run.evidence("HOST-LOGROTATE[box]")[0]["observed"]
-    assert set(coverage) == {f"{logs}/log/app/api.log", f"{logs}/log/legacy.log"}
+    assert set(coverage) == {f"{logs}/log/{n}" for n in ("app/api.log", "legacy.log", "cron.log")}
     assert set(coverage) <= rotated  # the check and logrotate agree
     assert run.evidence("HOST-LOGROTATE[box]")[1]["observed"] == "500M"
 
