@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from pytest_readiness.connectors.kubernetes import RESOURCES, KubernetesCluster
+from pytest_readiness.connectors.kubernetes import RESOURCES, KubernetesCluster, Resource
 
 Object = dict[str, Any]
 
@@ -40,7 +40,7 @@ _WORKLOAD_PLURALS = (
 )
 _MAX_IN_MESSAGE = 8
 
-_cache: weakref.WeakKeyDictionary[KubernetesCluster, dict[str, Any]] = weakref.WeakKeyDictionary()
+_cache: weakref.WeakKeyDictionary[KubernetesCluster, dict[Any, Any]] = weakref.WeakKeyDictionary()
 
 
 def listed(cluster: KubernetesCluster, plural: str) -> list[Object]:
@@ -49,6 +49,18 @@ def listed(cluster: KubernetesCluster, plural: str) -> list[Object]:
     if plural not in cached:
         cached[plural] = cluster.objects(RESOURCES[plural])
     result: list[Object] = cached[plural]
+    return result
+
+
+def listed_resource(
+    cluster: KubernetesCluster, resource: Resource, *, every_namespace: bool = False
+) -> list[Object]:
+    """Objects of any resource, custom ones too (``[]`` where not served), listed once."""
+    cached = _cache.setdefault(cluster, {})
+    key = (resource, every_namespace)
+    if key not in cached:
+        cached[key] = cluster.objects(resource, every_namespace=every_namespace)
+    result: list[Object] = cached[key]
     return result
 
 

@@ -9,7 +9,8 @@
 #   tools/kube-apiserver.sh down      stop what `up` started, by its pid files
 #
 # Settings (environment): K8S_STATE (/tmp/readiness-k8s), K8S_BIN_CACHE (/var/cache/k8s-apiserver),
-# K8S_PORT (6443), ETCD_PORT (12379; +1 peer, +2 metrics).
+# K8S_PORT (6443), ETCD_PORT (12379; +1 peer, +2 metrics), K8S_AUTHORIZATION_MODE (Node,RBAC),
+# K8S_RUNTIME_CONFIG (unset; e.g. rbac.authorization.k8s.io/v1=false for a server without RBAC).
 # Results: $K8S_STATE/k8s/admin.kubeconfig (group system:masters) and viewer.kubeconfig
 # (authenticated, bound to nothing: every read is 403).
 set -euo pipefail
@@ -142,7 +143,8 @@ up() {
   if ! started kube-apiserver; then
     setsid "$binary" --etcd-servers="http://127.0.0.1:$etcd_port" \
       --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$api_port" --insecure-port=0 \
-      --cert-dir="$conf/certs" --token-auth-file="$conf/tokens.csv" --authorization-mode=Node,RBAC \
+      --cert-dir="$conf/certs" --token-auth-file="$conf/tokens.csv" --authorization-mode="${K8S_AUTHORIZATION_MODE:-Node,RBAC}" \
+      ${K8S_RUNTIME_CONFIG:+--runtime-config="$K8S_RUNTIME_CONFIG"} \
       --service-account-issuer=https://kubernetes.default.svc --service-account-key-file="$conf/sa.pub" \
       --service-account-signing-key-file="$conf/sa.key" --service-cluster-ip-range=10.96.0.0/16 \
       --enable-priority-and-fairness=false --disable-admission-plugins=ServiceAccount \

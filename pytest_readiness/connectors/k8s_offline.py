@@ -51,6 +51,14 @@ _MORE_KINDS = {
     ("apiextensions.k8s.io", "CustomResourceDefinition"): False,
     ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"): False,
     ("admissionregistration.k8s.io", "MutatingWebhookConfiguration"): False,
+    # add-ons' custom resources the ecosystem checks read, when their CRDs are not rendered
+    ("security.istio.io", "PeerAuthentication"): True,
+    ("autoscaling.k8s.io", "VerticalPodAutoscaler"): True,
+    ("flagger.app", "Canary"): True,
+    ("argoproj.io", "Rollout"): True,
+    ("external-secrets.io", "ExternalSecret"): True,
+    ("monitoring.coreos.com", "ServiceMonitor"): True,
+    ("monitoring.coreos.com", "PodMonitor"): True,
 }
 
 

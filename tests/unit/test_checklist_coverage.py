@@ -289,4 +289,4 @@ def test_the_mapping_file_names_builtin_check_ids_and_a_reason_only() -> None:
     assert mapped["PG-SSL-REQUIRED"] == Builtin(
         ("PG-SSL-REQUIRED",), False, mapped["PG-SSL-REQUIRED"].reason
     )
-    assert mapped["K8S-VPA"].checks == ()
+    assert mapped["LOGS-STRUCTURED"].checks == ()  # a proposal without a built-in check
