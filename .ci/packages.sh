@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Install the Debian packages the integration tests start servers from; skip what is installed.
-# PostgreSQL (with pg_stat_statements, pg_basebackup), PgBouncer, Redis with Sentinel, NATS.
+# PostgreSQL (with pg_stat_statements, pg_basebackup), PgBouncer, Redis with Sentinel, NATS;
+# for the host checks: sshd and the ssh client, logrotate, iproute2 (ss, ip).
 set -euo pipefail
 
-packages=(postgresql postgresql-contrib pgbouncer redis-server redis-sentinel nats-server)
+packages=(postgresql postgresql-contrib pgbouncer redis-server redis-sentinel nats-server
+  openssh-server openssh-client logrotate iproute2)
 
 missing=()
 for package in "${packages[@]}"; do

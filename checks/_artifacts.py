@@ -2,7 +2,8 @@
 
 Pure functions over a file's text: JUnit XML, coverage (Cobertura XML, coverage.py JSON),
 SARIF 2.1.0, vulnerability reports (Trivy and Grype JSON), load-test summaries (k6 JSON
-summary, Locust ``*_stats.csv``) and licence reports (pip-licenses and license-checker JSON).
+summary, Locust ``*_stats.csv``), licence reports (pip-licenses and license-checker JSON) and
+CIS benchmark results (kube-bench ``--json``, trivy ``--compliance`` JSON).
 Each raises :class:`ArtifactError` with a one-line reason for a file it cannot read as its
 format; the field names follow each tool's documented output.
 """
@@ -368,6 +369,93 @@ def license_allowed(expression: str, allowed: Iterable[str]) -> bool:
     except ValueError:
         return False
     return result and position == len(tokens)
+
+
+# -- CIS benchmarks ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CisSummary:
+    tool: str
+    benchmark: str
+    passed: int
+    failed: tuple[str, ...]  # "id title" of each failed control, in report order
+    unjudged: int  # WARN/INFO/manual controls: reported, not counted as failures
+
+
+def parse_cis(text: str) -> CisSummary:
+    """Failed controls of a kube-bench ``--json`` run (``{"Controls": [...]}``, or the older
+    array or one object per line) or a trivy compliance report (``--report all``: ``Results``,
+    a control failing when a misconfiguration of it has status FAIL or it lists a
+    vulnerability; ``--report summary``: ``SummaryControls`` with ``TotalFail``)."""
+    stripped = text.strip()
+    try:
+        document = json.loads(stripped)
+    except ValueError:  # older kube-bench: one JSON object per line
+        lines = [line for line in stripped.splitlines() if line.strip()]
+        if len(lines) < 2:
+            document = _json(stripped, "CIS report")
+        document = [_json(line, f"kube-bench output line {n}") for n, line in enumerate(lines, 1)]
+    if not isinstance(document, dict | list):
+        raise ArtifactError(f"CIS report: the top level is a {type(document).__name__}")
+    if isinstance(document, list):
+        return _kube_bench(document, "")
+    if "Controls" in document:
+        return _kube_bench(document.get("Controls") or [], "")
+    if "tests" in document and "node_type" in document:
+        return _kube_bench([document], "")
+    if "SummaryControls" in document or ("Results" in document and "Title" in document):
+        return _trivy_compliance(document)
+    raise ArtifactError(
+        "CIS report: neither kube-bench (Controls) nor trivy compliance (Results) JSON"
+    )
+
+
+def _kube_bench(controls: Iterable[Any], benchmark: str) -> CisSummary:
+    passed, unjudged, failed = 0, 0, []
+    for control in controls:
+        if not isinstance(control, Mapping):
+            raise ArtifactError("kube-bench: a control is not an object")
+        benchmark = benchmark or str(control.get("version") or control.get("id") or "")
+        for group in control.get("tests") or []:
+            for result in group.get("results") or []:
+                status = str(result.get("status", "")).upper()
+                if status == "PASS":
+                    passed += 1
+                elif status == "FAIL":
+                    failed.append(f"{result.get('test_number', '?')} {result.get('test_desc', '')}")
+                else:
+                    unjudged += 1
+    return CisSummary("kube-bench", benchmark, passed, tuple(f.strip() for f in failed), unjudged)
+
+
+def _trivy_compliance(document: Mapping[str, Any]) -> CisSummary:
+    passed, unjudged, failed = 0, 0, []
+    benchmark = str(document.get("ID") or document.get("Title") or "")
+    if "SummaryControls" in document:
+        for control in document.get("SummaryControls") or []:
+            total = control.get("TotalFail")
+            if total is None:  # a manual control: trivy does not evaluate it
+                unjudged += 1
+            elif _float(total, "TotalFail") > 0:
+                failed.append(f"{control.get('ID', '?')} {control.get('Name', '')}")
+            else:
+                passed += 1
+        return CisSummary("trivy", benchmark, passed, tuple(f.strip() for f in failed), unjudged)
+    for control in document.get("Results") or []:
+        results = control.get("Results") or []
+        fails = any(
+            misconf.get("Status") == "FAIL"
+            for result in results
+            for misconf in result.get("Misconfigurations") or []
+        ) or any(result.get("Vulnerabilities") for result in results)
+        if fails:
+            failed.append(f"{control.get('ID', '?')} {control.get('Name', '')}")
+        elif "Manual" in str(control.get("Name", "")) and not results:
+            unjudged += 1
+        else:
+            passed += 1
+    return CisSummary("trivy", benchmark, passed, tuple(f.strip() for f in failed), unjudged)
 
 
 # -- shared -----------------------------------------------------------------------------------

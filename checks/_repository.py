@@ -1,4 +1,5 @@
-"""Pure helpers of the repository checks: CI pipelines, changelog entries, secrets, debug code.
+"""Pure helpers of the repository checks: CI pipelines, changelog entries, secrets, debug code,
+Dockerfile stages and base images, release tags.
 
 Everything takes file text and returns findings; secrets are reported by kind and location,
 never by value.
@@ -198,6 +199,9 @@ DOCKERFILES = (
     "*.dockerfile",
     "Dockerfile.*",
     "*/Dockerfile.*",
+    "Containerfile",
+    "*/Containerfile",
+    "*.Containerfile",
 )
 
 
@@ -212,15 +216,19 @@ class Stage:
     copies_from: tuple[str, ...]
 
 
-def dockerfile_stages(text: str) -> list[Stage]:
-    """The build stages of a Dockerfile, in order (continuation lines joined, comments dropped)."""
+def _instructions(text: str) -> Iterable[tuple[str, list[str]]]:
+    """(INSTRUCTION, words) of each logical line: continuations joined, comments dropped."""
     logical = re.sub(r"\\[ \t]*\r?\n", " ", text)
-    stages: list[dict[str, Any]] = []
     for line in logical.splitlines():
         words = line.strip().split()
-        if not words or words[0].startswith("#"):
-            continue
-        instruction = words[0].upper()
+        if words and not words[0].startswith("#"):
+            yield words[0].upper(), words
+
+
+def dockerfile_stages(text: str) -> list[Stage]:
+    """The build stages of a Dockerfile, in order (continuation lines joined, comments dropped)."""
+    stages: list[dict[str, Any]] = []
+    for instruction, words in _instructions(text):
         if instruction == "FROM":
             args = [w for w in words[1:] if not w.startswith("--")]
             name = args[2] if len(args) >= 3 and args[1].lower() == "as" else ""
@@ -238,3 +246,141 @@ def runs_as_root(user: str | None) -> bool:
         return True
     name = user.split(":", 1)[0].strip()
     return name in ("root", "0", "")
+
+
+# -- base images ------------------------------------------------------------------------------
+
+SCRATCH = "scratch"
+_VARIABLE = re.compile(r"\$(?:\{(\w+)(?::?([-+])([^}]*))?\}|(\w+))")
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """An image reference split the way registries read it; ``repository`` is normalised
+    (``alpine`` -> ``docker.io/library/alpine``) so allow-list entries compare by name."""
+
+    repository: str
+    tag: str | None
+    digest: str | None
+
+    @property
+    def pinned(self) -> bool:
+        """A digest, or a tag other than ``latest`` (no tag means ``latest``)."""
+        return bool(self.digest) or (self.tag is not None and self.tag != "latest")
+
+
+def parse_image(reference: str) -> ImageRef:
+    """Split ``[registry/]path[:tag][@digest]``; Docker Hub names get ``docker.io[/library]``."""
+    name, _, digest = reference.partition("@")
+    slash = name.rfind("/")
+    colon = name.rfind(":")
+    tag = None
+    if colon > slash:
+        name, tag = name[:colon], name[colon + 1 :]
+    first, _, rest = name.partition("/")
+    if not rest or not ("." in first or ":" in first or first == "localhost"):
+        name = f"docker.io/{name}"
+        first, _, rest = name.partition("/")
+    if first == "docker.io" and "/" not in rest:
+        name = f"docker.io/library/{rest}"
+    return ImageRef(name, tag or None, digest or None)
+
+
+def image_allowed(image: ImageRef, allow: Iterable[str]) -> bool:
+    """Whether the repository matches an allow-list entry (a name or glob, normalised the same
+    way, its tag ignored: ``alpine``, ``gcr.io/distroless/*``)."""
+    return any(fnmatch.fnmatchcase(image.repository, parse_image(a).repository) for a in allow)
+
+
+@dataclass(frozen=True)
+class StageBase:
+    """What one ``FROM`` builds on: ``written`` as in the file, ``image`` the external image at
+    the end of its chain of stages (None when an ``ARG`` without default decides it)."""
+
+    stage: str
+    written: str
+    image: str | None
+    unresolved: str = ""  # the ARG without a default
+
+
+def stage_bases(text: str) -> list[StageBase]:
+    """Each stage's base image, with ``ARG`` defaults declared before the first ``FROM``
+    substituted (``${X}``, ``$X``, ``${X:-d}``, ``${X:+d}``) and stage names followed to the
+    image they start from (``FROM builder`` is the builder's base)."""
+    defaults: dict[str, str | None] = {}
+    seen_from = False
+    bases: list[StageBase] = []
+    by_name: dict[str, StageBase] = {}
+    for instruction, words in _instructions(text):
+        if instruction == "ARG" and not seen_from:
+            for word in words[1:]:
+                key, has_value, value = word.partition("=")
+                defaults[key] = value.strip("\"'") if has_value else None
+        elif instruction == "FROM":
+            seen_from = True
+            args = [w for w in words[1:] if not w.startswith("--")]
+            written = args[0] if args else ""
+            name = args[2] if len(args) >= 3 and args[1].lower() == "as" else ""
+            label = name or f"stage {len(bases)}"
+            image, missing = _substitute(written, defaults)
+            base = StageBase(label, written, image, missing)
+            if image is not None and image.lower() in by_name:
+                parent = by_name[image.lower()]
+                base = StageBase(label, written, parent.image, parent.unresolved)
+            bases.append(base)
+            if name:
+                by_name[name.lower()] = base
+    return bases
+
+
+def _substitute(word: str, defaults: Mapping[str, str | None]) -> tuple[str | None, str]:
+    """``word`` with build arguments replaced by their defaults; (None, name) for one without."""
+    missing: list[str] = []
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1) or match.group(4)
+        value = defaults.get(name)
+        operator, alternative = match.group(2), match.group(3) or ""
+        if operator == "-":
+            return value if value else alternative
+        if operator == "+":
+            return alternative if value else ""
+        if value is None:
+            missing.append(name)
+            return ""
+        return value
+
+    result = _VARIABLE.sub(replace, word)
+    return (None, missing[0]) if missing else (result, "")
+
+
+# -- release tags -----------------------------------------------------------------------------
+
+# The regular expression semver.org gives for SemVer 2.0.0 (numeric parts without leading zeros)
+SEMVER = re.compile(
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
+    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
+)
+
+
+def semver_problem(tag: str, v_prefix: bool, prerelease: bool) -> str | None:
+    """Why ``tag`` is not a release version (None when it is one)."""
+    version = tag[1:] if v_prefix and tag[:1] == "v" else tag
+    match = SEMVER.match(version)
+    if match is None:
+        hint = " (a 'v' prefix is not allowed)" if tag[:1] == "v" and not v_prefix else ""
+        return f"{tag} is not MAJOR.MINOR.PATCH{hint}"
+    if match.group(4) and not prerelease:
+        return f"{tag} is a pre-release"
+    return None
+
+
+# -- forbidden paths --------------------------------------------------------------------------
+
+
+def path_matches(path: str, pattern: str) -> bool:
+    """A pattern with a slash matches the whole path, one without matches the file name in any
+    folder (as in .gitignore): ``id_rsa`` finds ``deploy/id_rsa``."""
+    target = path if "/" in pattern else path.rsplit("/", 1)[-1]
+    return fnmatch.fnmatchcase(target, pattern)

@@ -2,7 +2,7 @@
 
 Every check runs once per ``artifacts`` target, reading the files its settings name
 (``junit``, ``coverage``, ``sarif``, ``vulnerabilities``, ``leak_scan``, ``load_test``,
-``licenses``). A report kind the target does not name is not applicable; a named one that
+``licenses``, ``cis_benchmark``). A report kind the target does not name is not applicable; a named one that
 matches no file, or that does not parse, fails.
 """
 
@@ -19,6 +19,7 @@ from pytest_readiness.connectors.artifacts import ArtifactFiles
 from ._artifacts import (
     license_allowed,
     parse_all,
+    parse_cis,
     parse_coverage,
     parse_junit,
     parse_licenses,
@@ -71,6 +72,7 @@ THRESHOLDS: dict[str, dict[str, Any]] = {
         ],
         "art_license_ignore_packages": [],
     },
+    "ART-CIS-REPORT": {"art_cis_max_failures": 0, "art_cis_waived_ids": []},
 }
 
 T = TypeVar("T")
@@ -334,4 +336,45 @@ def test_artifacts_licenses_on_allow_list(
     assert not rejected, (
         f"{len(rejected)} of {len(packages)} packages have licences not on the allow-list: "
         + ", ".join(f"{p} ({licence})" for p, licence in list(rejected.items())[:10])
+    )
+
+
+@pytest.mark.important(
+    id="ART-CIS-REPORT",
+    section="Build artifacts",
+    remediation="apply the failed controls' remediation and rerun the benchmark; accepted deviations go in thresholds.art_cis_waived_ids, art_cis_max_failures allows a count",
+    docs="https://www.cisecurity.org/cis-benchmarks",
+)
+def test_artifacts_cis_benchmark_has_no_failures(
+    artifact_files: ArtifactFiles, evidence: Evidence, readiness: ReadinessContext
+) -> None:
+    """The CIS benchmark shows no failed controls
+
+    Over all kube-bench ``--json`` results and trivy compliance reports (``--compliance ...
+    --format json``, all or summary) of the ``cis_benchmark`` setting, at most
+    ``art_cis_max_failures`` controls have status FAIL once the control ids listed in
+    ``art_cis_waived_ids`` are set aside. WARN, INFO and manual controls are not judged.
+    """
+    allowed = int(_threshold(readiness, "ART-CIS-REPORT", "art_cis_max_failures"))
+    waived = {str(i) for i in _threshold(readiness, "ART-CIS-REPORT", "art_cis_waived_ids")}
+    failed: list[str] = []
+    set_aside: list[str] = []
+    for name, report in _reports(artifact_files, "cis_benchmark", parse_cis, evidence):
+        evidence(
+            name,
+            observed={"FAIL": len(report.failed), "PASS": report.passed},
+            tool=report.tool,
+            benchmark=report.benchmark,
+            not_judged=report.unjudged,
+        )
+        for control in report.failed:
+            (set_aside if control.split(" ", 1)[0] in waived else failed).append(control)
+    evidence(
+        "failed controls",
+        observed=failed[:50],
+        expected=f"at most {allowed}",
+        waived=set_aside,
+    )
+    assert len(failed) <= allowed, (
+        f"{len(failed)} failed CIS controls (allowed {allowed}): {'; '.join(failed[:8])}"
     )

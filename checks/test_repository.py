@@ -1,4 +1,5 @@
-"""Built-in checks of the source repository: CI, changelog, docs, secrets, debug code, .env.
+"""Built-in checks of the source repository: CI, changelog, docs, secrets, debug code, .env,
+base images, release tags and files that must not be committed.
 
 Every check runs once per ``repository`` target on its git checkout (the files tracked at the
 index, read from the working tree).
@@ -17,15 +18,21 @@ from ._repository import (
     DOCKERFILES,
     GITHUB_WORKFLOWS,
     GITLAB_CI,
+    SCRATCH,
     SOURCE_SUFFIXES,
     changelog_has,
     ci_jobs,
     dockerfile_stages,
     find_debug,
     find_secrets,
+    image_allowed,
     matches_any,
     matching_jobs,
+    parse_image,
+    path_matches,
     runs_as_root,
+    semver_problem,
+    stage_bases,
 )
 
 DOMAIN = "repository"
@@ -59,6 +66,44 @@ THRESHOLDS: dict[str, dict[str, Any]] = {
     "REPO-ENV-IGNORED": {
         "repo_ignored_paths": [".env"],
         "repo_env_examples": [".env.example", ".env.sample", ".env.template", ".env.dist"],
+    },
+    "REPO-DOCKERFILE-BASE-ALLOWLIST": {
+        "repo_dockerfile_paths": [],
+        "repo_base_image_allow": [
+            "scratch",
+            "gcr.io/distroless/*",
+            "cgr.dev/chainguard/*",
+            "alpine",
+        ],
+        "repo_base_require_digest": False,
+        "repo_base_all_stages": False,
+    },
+    "REPO-FILE-ABSENT": {
+        "repo_forbidden_paths": [
+            ".env",
+            "*.pem",
+            "*.key",
+            "*.p12",
+            "*.pfx",
+            "*.jks",
+            "*.keystore",
+            "id_rsa",
+            "id_dsa",
+            "id_ecdsa",
+            "id_ed25519",
+            ".htpasswd",
+            ".netrc",
+            ".pgpass",
+            "*.tfstate",
+            "*.tfstate.backup",
+            "*.kdbx",
+        ],
+        "repo_forbidden_allow_paths": [],
+    },
+    "REPO-GIT-TAG-SEMVER": {
+        "repo_tag_v_prefix": True,
+        "repo_tag_prerelease": True,
+        "repo_tag_ignore": [],
     },
 }
 
@@ -368,3 +413,122 @@ def test_repository_env_files_ignored(
     )
     assert not not_ignored, f"not covered by .gitignore: {', '.join(not_ignored)}"
     assert not tracked, f"committed anyway: {', '.join(tracked)}"
+
+
+@pytest.mark.important(
+    id="REPO-DOCKERFILE-BASE-ALLOWLIST",
+    section="Repository",
+    remediation="build FROM an approved base image (thresholds.repo_base_image_allow) pinned by a version tag or @sha256 digest, never latest",
+    docs="https://docs.docker.com/build/building/best-practices/#from",
+)
+def test_repository_dockerfile_base_images_approved_and_pinned(
+    repo_checkout: RepoCheckout, evidence: Evidence, readiness: ReadinessContext
+) -> None:
+    """Container images build on an approved, pinned base image
+
+    In every tracked Dockerfile or Containerfile, the image the final stage builds on (every
+    stage with ``repo_base_all_stages``), after ``ARG`` defaults and stage names are resolved,
+    matches an entry of ``repo_base_image_allow`` (default: scratch, distroless, Chainguard,
+    Alpine; Docker Hub names normalised, tags ignored) and is pinned by a tag other than
+    ``latest`` or by a digest (only a digest with ``repo_base_require_digest``).
+    """
+    check = "REPO-DOCKERFILE-BASE-ALLOWLIST"
+    allow = _threshold(readiness, check, "repo_base_image_allow")
+    digest_only = bool(_threshold(readiness, check, "repo_base_require_digest"))
+    all_stages = bool(_threshold(readiness, check, "repo_base_all_stages"))
+    observed: dict[str, dict[str, str | None]] = {}
+    problems: list[str] = []
+    for path, text in _dockerfiles(repo_checkout, readiness, check).items():
+        bases = stage_bases(text)
+        if not bases:
+            problems.append(f"{path}: no FROM instruction")
+            continue
+        for base in bases if all_stages else bases[-1:]:
+            where = f"{path} ({base.stage})"
+            observed[where] = {"FROM": base.written, "image": base.image}
+            if base.image is None:
+                problems.append(
+                    f"{where}: FROM depends on ARG {base.unresolved}, which has no default"
+                )
+                continue
+            if base.image.lower() == SCRATCH:
+                if SCRATCH not in allow:
+                    problems.append(f"{where}: scratch is not on the allow-list")
+                continue
+            image = parse_image(base.image)
+            if not image_allowed(image, allow):
+                problems.append(f"{where}: {base.image} is not on the allow-list")
+            if digest_only and not image.digest:
+                problems.append(f"{where}: {base.image} is not pinned by digest")
+            elif not image.pinned:
+                problems.append(f"{where}: {base.image} is not pinned (latest)")
+    evidence(
+        "base images",
+        observed=observed,
+        expected=f"on {allow}, pinned by " + ("digest" if digest_only else "tag or digest"),
+    )
+    assert not problems, "; ".join(problems)
+
+
+@pytest.mark.critical(
+    id="REPO-FILE-ABSENT",
+    section="Repository",
+    remediation="git rm the files (and purge them from history if they held secrets), rotate what they exposed; thresholds.repo_forbidden_paths lists what is forbidden",
+)
+def test_repository_forbidden_files_absent(
+    repo_checkout: RepoCheckout, evidence: Evidence, readiness: ReadinessContext
+) -> None:
+    """No forbidden files are committed
+
+    No tracked file matches ``repo_forbidden_paths`` (default: .env, private keys and
+    keystores, SSH identities, .netrc/.pgpass/.htpasswd, Terraform state). A pattern without a
+    slash matches the file name in any folder; ``repo_forbidden_allow_paths`` exempts paths
+    (e.g. test fixtures).
+    """
+    check = "REPO-FILE-ABSENT"
+    forbidden = _threshold(readiness, check, "repo_forbidden_paths")
+    allowed = _threshold(readiness, check, "repo_forbidden_allow_paths")
+    found: dict[str, list[str]] = {}
+    for path in repo_checkout.tracked_files():
+        if matches_any(path, allowed):
+            continue
+        for pattern in forbidden:
+            if path_matches(path, pattern):
+                found.setdefault(pattern, []).append(path)
+    evidence("forbidden files", observed=found, expected={}, patterns=forbidden)
+    paths = sorted({p for matched in found.values() for p in matched})
+    assert not paths, f"{len(paths)} forbidden files committed: {', '.join(paths[:10])}"
+
+
+@pytest.mark.important(
+    id="REPO-GIT-TAG-SEMVER",
+    section="Repository",
+    remediation="tag the release commit with a semantic version (git tag v1.4.0); thresholds.repo_tag_ignore exempts non-release tags",
+    docs="https://semver.org/",
+)
+def test_repository_release_tag_is_semver(
+    repo_checkout: RepoCheckout, evidence: Evidence, readiness: ReadinessContext
+) -> None:
+    """The release tag is a semantic version
+
+    The tags at HEAD (without any, the newest tag reachable from HEAD), except those matching
+    ``repo_tag_ignore``, are ``MAJOR.MINOR.PATCH`` versions as SemVer 2.0.0 defines them, with
+    an optional ``v`` prefix (``repo_tag_v_prefix``) and pre-release part
+    (``repo_tag_prerelease``). A repository without a tag fails.
+    """
+    check = "REPO-GIT-TAG-SEMVER"
+    v_prefix = bool(_threshold(readiness, check, "repo_tag_v_prefix"))
+    prerelease = bool(_threshold(readiness, check, "repo_tag_prerelease"))
+    ignored = _threshold(readiness, check, "repo_tag_ignore")
+    at_head = [t for t in repo_checkout.tags_at_head() if not matches_any(t, ignored)]
+    nearest = repo_checkout.nearest_tag()
+    tags = at_head or ([nearest] if nearest and not matches_any(nearest, ignored) else [])
+    problems = [p for t in tags if (p := semver_problem(t, v_prefix, prerelease))]
+    evidence(
+        "release tags",
+        observed=tags,
+        expected="MAJOR.MINOR.PATCH" + (" (v prefix allowed)" if v_prefix else ""),
+        source="tags at HEAD" if at_head else "newest tag reachable from HEAD",
+    )
+    assert tags, "no release tag: neither HEAD nor any commit before it is tagged"
+    assert not problems, "; ".join(problems)

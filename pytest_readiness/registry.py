@@ -282,6 +282,11 @@ _ARTIFACTS = Connector(
             _STRING_OR_LIST,
             "Secret-scan reports (gitleaks JSON, trufflehog --json lines).",
         ),
+        Setting(
+            "cis_benchmark",
+            _STRING_OR_LIST,
+            "CIS benchmark results (kube-bench --json, trivy --compliance JSON).",
+        ),
     ),
 )
 

@@ -1,7 +1,7 @@
 """Build artifacts: the pipeline's report files named in the profile, for the artifact checks.
 
 Each ``artifacts`` target names files or globs per report kind (``junit``, ``coverage``,
-``sarif``, ``vulnerabilities``, ``leak_scan``, ``load_test``, ``licenses``); relative paths
+``sarif``, ``vulnerabilities``, ``leak_scan``, ``load_test``, ``licenses``, ``cis_benchmark``); relative paths
 resolve against ``base_dir`` (default: the directory pytest runs in). Nothing is read at connect beyond checking
 that ``base_dir`` exists: a missing report is the check's finding, not a connection error.
 """
@@ -87,6 +87,7 @@ def connect(target: Target, redactor: Redactor) -> ArtifactFiles:
         "load_test": settings.get("load_test"),
         "licenses": settings.get("licenses"),
         "leak_scan": settings.get("leak_scan"),
+        "cis_benchmark": settings.get("cis_benchmark"),
     }
     patterns: dict[str, tuple[str, ...]] = {}
     for kind, value in configured.items():

@@ -73,12 +73,21 @@ class RepoCheckout:
 
     def release_version(self) -> str | None:
         """The ``release`` setting, else the newest tag reachable from HEAD (a leading v kept)."""
-        if self.release:
-            return self.release
+        return self.release or self.nearest_tag()
+
+    def nearest_tag(self) -> str | None:
+        """The newest tag reachable from HEAD (``git describe --tags``), None without one."""
         result = self.git("describe", "--tags", "--abbrev=0")
         if result.returncode != 0:
             return None
         return result.stdout.strip() or None
+
+    def tags_at_head(self) -> list[str]:
+        """The tags pointing at HEAD, sorted."""
+        result = self.git("tag", "--points-at", "HEAD")
+        if result.returncode != 0:
+            raise fail(self.target, self._redactor, result.stderr.strip(), action="list tags of")
+        return sorted(line.strip() for line in result.stdout.splitlines() if line.strip())
 
     def close(self) -> None:
         pass

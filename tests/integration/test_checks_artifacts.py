@@ -9,6 +9,7 @@ or unreadable.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -156,3 +157,117 @@ def test_thresholds_from_the_profile_loosen_the_checks(
     assert (
         run.items["ART-VULN-SCAN[broken]"]["message"] == "vulnerabilities: forbidden CVE-2099-0004"
     )
+
+
+# CIS benchmark results. kube-bench is in neither Debian nor PyPI, and trivy's compliance scan
+# needs a cluster or image plus its checks bundle from the network, so these are samples
+# written here after each tool's published JSON: kube-bench's `--json` (`Controls[].tests[]`
+# groups with `results[]` of `test_number`/`test_desc`/`status`, and `Totals`; releases before
+# 0.6 printed one control object per line) and trivy's compliance report types
+# (`--report all`: `Results[]` controls holding scan results whose misconfigurations carry a
+# `Status`; `--report summary`: `SummaryControls[]` with `TotalFail`, absent for manual ones).
+def _kube_bench_control(statuses: dict[str, str]) -> dict[str, object]:
+    results = [
+        {"test_number": number, "test_desc": f"control {number}", "status": status, "scored": True}
+        for number, status in statuses.items()
+    ]
+    return {
+        "id": "4",
+        "version": "cis-1.8",
+        "text": "Worker Node Security Configuration",
+        "node_type": "node",
+        "tests": [
+            {"section": "4.1", "desc": "Worker Node Configuration Files", "results": results}
+        ],
+        "total_pass": sum(s == "PASS" for s in statuses.values()),
+        "total_fail": sum(s == "FAIL" for s in statuses.values()),
+    }
+
+
+KUBE_BENCH_CLEAN = {
+    "Controls": [_kube_bench_control({"4.1.1": "PASS", "4.1.2": "PASS", "4.1.3": "WARN"})],
+    "Totals": {"total_pass": 2, "total_fail": 0, "total_warn": 1, "total_info": 0},
+}
+FAILING_CONTROL = _kube_bench_control({"4.1.1": "FAIL", "4.2.6": "FAIL", "4.1.2": "PASS"})
+KUBE_BENCH_FAILING = {
+    "Controls": [FAILING_CONTROL],
+    "Totals": {"total_pass": 1, "total_fail": 2, "total_warn": 0, "total_info": 0},
+}
+TRIVY_SUMMARY_CLEAN = {
+    "ID": "k8s-cis-1.23",
+    "Title": "CIS Kubernetes Benchmarks v1.23",
+    "SummaryControls": [
+        {"ID": "1.2.1", "Name": "Ensure that the --anonymous-auth argument is set to false", "Severity": "MEDIUM", "TotalFail": 0},
+        {"ID": "1.1.9", "Name": "Ensure that the CNI file permissions are set (Manual)", "Severity": "HIGH"},
+    ],
+}  # fmt: skip
+TRIVY_ALL_FAILING = {
+    "ID": "docker-cis-1.6.0",
+    "Title": "CIS Docker Community Edition Benchmark v1.6.0",
+    "Description": "CIS Docker Community Edition Benchmark",
+    "Version": "1.6.0",
+    "Results": [
+        {
+            "ID": "4.1",
+            "Name": "Ensure a user for the container has been created",
+            "Severity": "HIGH",
+            "Results": [
+                {
+                    "Target": "Dockerfile",
+                    "Class": "config",
+                    "MisconfSummary": {"Successes": 0, "Failures": 1},
+                    "Misconfigurations": [{"AVDID": "AVD-DS-0002", "Status": "FAIL"}],
+                }
+            ],
+        },
+        {"ID": "4.6", "Name": "Ensure that HEALTHCHECK instructions have been added", "Severity": "LOW", "Results": []},
+    ],
+}  # fmt: skip
+
+
+def test_cis_benchmark_reports_good_waived_and_failing(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    clean, failing = tmp_path / "clean", tmp_path / "failing"
+    clean.mkdir()
+    failing.mkdir()
+    (clean / "kube-bench.json").write_text(json.dumps(KUBE_BENCH_CLEAN))
+    (clean / "trivy-compliance.json").write_text(json.dumps(TRIVY_SUMMARY_CLEAN, indent=2))
+    (failing / "kube-bench.json").write_text(json.dumps(KUBE_BENCH_FAILING))
+    (failing / "trivy-compliance.json").write_text(json.dumps(TRIVY_ALL_FAILING, indent=2))
+    old_style = "\n".join(json.dumps(c) for c in [FAILING_CONTROL, FAILING_CONTROL])
+    (failing / "kube-bench-0.5.jsonl").write_text(old_style + "\n")
+    (failing / "broken.json").write_text('{"Report": []}')
+    profile = (
+        "profiles:\n  prod:\n    thresholds: {art_cis_waived_ids: ['4.2.6']}\n    artifacts:\n"
+        f"      - {{name: clean, base_dir: '{clean}', cis_benchmark: '*.json'}}\n"
+        f"      - {{name: failing, base_dir: '{failing}', cis_benchmark: ['k*', trivy-*.json]}}\n"
+        f"      - {{name: unreadable, base_dir: '{failing}', cis_benchmark: broken.json}}\n"
+        f"      - {{name: none, base_dir: '{failing}', cis_benchmark: cis/*.json}}\n"
+    )
+    run = run_checks(pytester, profile, "test_artifacts.py", args=("-k", "cis"))
+    assert run.outcomes() == {
+        "ART-CIS-REPORT[clean]": "passed",
+        "ART-CIS-REPORT[failing]": "failed",
+        "ART-CIS-REPORT[unreadable]": "failed",
+        "ART-CIS-REPORT[none]": "failed",
+    }
+    assert message_of(run, "ART-CIS-REPORT[failing]") == (
+        "4 failed CIS controls (allowed 0): 4.1.1 control 4.1.1; 4.1.1 control 4.1.1; "
+        "4.1.1 control 4.1.1; 4.1 Ensure a user for the container has been created"
+    )
+    failed = run.evidence("ART-CIS-REPORT[failing]")[-1]
+    assert failed["details"]["waived"] == ["4.2.6 control 4.2.6"] * 3
+    clean_trivy = run.evidence("ART-CIS-REPORT[clean]")[2]
+    assert clean_trivy["observed"] == {"FAIL": 0, "PASS": 1}
+    assert clean_trivy["details"] == {
+        "tool": "trivy",
+        "benchmark": "k8s-cis-1.23",
+        "not_judged": 1,
+    }
+    assert message_of(run, "ART-CIS-REPORT[unreadable]") == (
+        "unreadable report: broken.json: CIS report: neither kube-bench (Controls) nor "
+        "trivy compliance (Results) JSON"
+    )
+    assert message_of(run, "ART-CIS-REPORT[none]").startswith("no file matches cis_benchmark")
+    assert "art_cis_waived_ids" in run.items["ART-CIS-REPORT[failing]"]["remediation"]

@@ -233,3 +233,118 @@ def test_a_directory_outside_git_is_a_connection_error(
     assert item["message"].startswith(
         f"Cannot open repository target 'r': {tmp_path} is not a git working tree"
     )
+
+
+PINNED_FINAL = """
+ARG RUNTIME=gcr.io/distroless/static-debian12:nonroot
+ARG GO_VERSION=1.22
+FROM golang:${GO_VERSION} AS build
+RUN go build -o /app .
+FROM build AS test
+RUN go test ./...
+FROM ${RUNTIME} AS runtime
+COPY --from=build /app /app
+"""
+ALPINE_DIGEST = (
+    "alpine@sha256:" + "c5b1261d6d3e43071626931fc004f70149baeba2c8ec672bd4f27761f8e1ad6b"
+)
+UNPINNED = """
+FROM node:20 AS build
+FROM build
+"""
+LATEST_ALPINE = "FROM --platform=$BUILDPLATFORM alpine:latest\n"
+FROM_BUILD_ARG = "ARG BASE\nFROM $BASE\n"
+BASE_AND_FILE_CHECKS = ("REPO-DOCKERFILE-BASE-ALLOWLIST", "REPO-FILE-ABSENT", "REPO-GIT-TAG-SEMVER")
+
+
+@pytest.fixture(scope="module")
+def release_repos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """One repository that gets the base image, forbidden file and tag checks right, one wrong."""
+    base = tmp_path_factory.mktemp("release-repos")
+    good = _repo(
+        base / "good",
+        {
+            "Dockerfile": PINNED_FINAL,
+            "tools/Containerfile": f"FROM {ALPINE_DIGEST}\n",
+            "Dockerfile.scratch": "FROM scratch\nCOPY app /app\n",
+            "certs/ca.pem": "a public CA certificate, allowed below\n",
+            ".env.example": "DB_PASSWORD=\n",
+        },
+        tag="v1.4.0",
+    )
+    bad = _repo(
+        base / "bad",
+        {
+            "Dockerfile": UNPINNED,
+            "web/Containerfile": LATEST_ALPINE,
+            "ops/api.Dockerfile": FROM_BUILD_ARG,
+            "deploy/.env": "A=1\n",
+            "keys/id_ed25519": "not really a key\n",
+            "infra/prod.tfstate": "{}\n",
+        },
+        tag="release-2026-11",
+    )
+    return {"good": good, "bad": bad}
+
+
+def test_base_image_forbidden_file_and_tag_checks_good_and_bad(
+    pytester: pytest.Pytester, release_repos: dict[str, Path]
+) -> None:
+    profile = f"""
+    profiles:
+      prod:
+        thresholds: {{repo_forbidden_allow_paths: ['certs/*']}}
+        repository:
+          - {{name: good, path: '{release_repos["good"]}'}}
+          - {{name: bad, path: '{release_repos["bad"]}'}}
+    """
+    run = run_checks(pytester, profile, "test_repository.py")
+    outcomes = run.outcomes()
+    assert {c: outcomes[f"{c}[good]"] for c in BASE_AND_FILE_CHECKS} == dict.fromkeys(
+        BASE_AND_FILE_CHECKS, "passed"
+    ), {c: run.items[f"{c}[good]"]["message"] for c in BASE_AND_FILE_CHECKS}
+    assert {outcomes[f"{c}[bad]"] for c in BASE_AND_FILE_CHECKS} == {"failed"}
+    # the final stage's ARG default is resolved; the builder stages are not judged
+    assert run.evidence("REPO-DOCKERFILE-BASE-ALLOWLIST[good]")[0]["observed"][
+        "Dockerfile (runtime)"
+    ] == {"FROM": "${RUNTIME}", "image": "gcr.io/distroless/static-debian12:nonroot"}
+    message = {c: run.items[f"{c}[bad]"]["message"] for c in BASE_AND_FILE_CHECKS}
+    assert message["REPO-DOCKERFILE-BASE-ALLOWLIST"] == (
+        "Dockerfile (stage 1): node:20 is not on the allow-list; "
+        "ops/api.Dockerfile (stage 0): FROM depends on ARG BASE, which has no default; "
+        "web/Containerfile (stage 0): alpine:latest is not pinned (latest)"
+    )
+    assert message["REPO-FILE-ABSENT"] == (
+        "3 forbidden files committed: deploy/.env, infra/prod.tfstate, keys/id_ed25519"
+    )
+    assert message["REPO-GIT-TAG-SEMVER"] == "release-2026-11 is not MAJOR.MINOR.PATCH"
+    remediation = run.items["REPO-DOCKERFILE-BASE-ALLOWLIST[bad]"]["remediation"]
+    assert "repo_base_image_allow" in remediation
+
+
+def test_tag_check_reads_the_tags_at_head_and_its_thresholds(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    untagged = _repo(tmp_path / "untagged", {"README.md": "x\n"})
+    prefixed = _repo(tmp_path / "prefixed", {"README.md": "x\n"}, tag="v2.0.0-rc.1")
+    subprocess.run(["git", "-C", str(prefixed), "tag", "latest"], check=True, timeout=60)
+    beta = _repo(tmp_path / "beta", {"README.md": "x\n"}, tag="1.0.0-beta.2")
+    profile = f"""
+    profiles:
+      prod:
+        thresholds: {{repo_tag_v_prefix: false, repo_tag_prerelease: false}}
+        repository:
+          - {{name: untagged, path: '{untagged}'}}
+          - {{name: prefixed, path: '{prefixed}'}}
+          - {{name: beta, path: '{beta}'}}
+    """
+    run = run_checks(pytester, profile, "test_repository.py", args=("-k", "semver"))
+    assert run.items["REPO-GIT-TAG-SEMVER[beta]"]["message"] == "1.0.0-beta.2 is a pre-release"
+    assert run.items["REPO-GIT-TAG-SEMVER[untagged]"]["message"] == (
+        "no release tag: neither HEAD nor any commit before it is tagged"
+    )
+    assert run.items["REPO-GIT-TAG-SEMVER[prefixed]"]["message"] == (
+        "latest is not MAJOR.MINOR.PATCH; "
+        "v2.0.0-rc.1 is not MAJOR.MINOR.PATCH (a 'v' prefix is not allowed)"
+    )
+    assert run.evidence("REPO-GIT-TAG-SEMVER[prefixed]")[0]["details"]["source"] == "tags at HEAD"

@@ -1,14 +1,15 @@
 """The hosts connector through testinfra's real backends.
 
 Real: testinfra and what its backends run - the local shell (local://), the OpenSSH client
-(ssh://), the docker and kubectl command-line clients. Stand-ins for the far side: a bound but
-non-listening loopback port (refused), a listening socket nobody accepts on (hangs), a container
-that does not exist and a kubeconfig pointing at those ports. No ssh server is started, so the
-ssh tests cover failures only; paramiko:// is not tested (paramiko is not installed).
+(ssh://) against a real sshd started here (tests/support/ssh_server.py), the docker and kubectl
+command-line clients. Stand-ins for the far side: a bound but non-listening loopback port
+(refused), a listening socket nobody accepts on (hangs), a container that does not exist and a
+kubeconfig pointing at those ports. paramiko:// is not tested (paramiko is not installed).
 """
 
 from __future__ import annotations
 
+import subprocess
 import time
 from pathlib import Path
 
@@ -16,9 +17,10 @@ import pytest
 import yaml
 
 from pytest_readiness.connectors.hosts import TargetHost, connect
-from pytest_readiness.errors import ConfigError, TimedOut, Unreachable
+from pytest_readiness.errors import AuthFailed, ConfigError, TimedOut, Unreachable
 from pytest_readiness.redaction import Redactor
 from tests.support.http_servers import DemoHandler, ServedHttp, refusing_port, silent_port
+from tests.support.ssh_server import ssh_server
 from tests.support.targets import load_target, rejected_target
 
 pytestmark = pytest.mark.integration
@@ -68,6 +70,28 @@ def test_local_host_sees_a_listening_socket() -> None:
     host = _connect("local://")
     with ServedHttp(DemoHandler) as server:
         assert host.socket(f"tcp://127.0.0.1:{server.port}").is_listening
+
+
+def test_ssh_to_a_real_server_runs_commands_and_refuses_an_unknown_key(tmp_path: Path) -> None:
+    stranger = tmp_path / "stranger_key"
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(stranger)],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
+    with ssh_server() as server:
+        host = _connect(server.spec)
+        assert host.backend == "ssh"
+        result = host.run("echo %s; id -un", "over ssh")
+        assert (result.rc, result.stdout) == (0, f"over ssh\n{server.user}\n")
+        config = server.client_config.read_text().replace(
+            str(server.client_config.parent / "client_key"), str(stranger)
+        )
+        (tmp_path / "ssh_config").write_text(config)
+        spec = server.spec.replace(str(server.client_config), str(tmp_path / "ssh_config"))
+        with pytest.raises(AuthFailed, match=r"Permission denied \(publickey\)"):
+            _connect(spec)
 
 
 def test_ssh_to_a_refusing_port_is_unreachable_within_the_timeout() -> None:

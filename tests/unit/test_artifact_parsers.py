@@ -6,6 +6,8 @@ Real: pytest's JUnit XML and coverage.py's Cobertura XML and JSON, generated her
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ import pytest
 from checks._artifacts import (
     ArtifactError,
     license_allowed,
+    parse_cis,
     parse_coverage,
     parse_junit,
     parse_licenses,
@@ -193,3 +196,61 @@ def test_secret_scans_name_rule_and_place_never_the_secret() -> None:
     assert parse_secret_scan(_sample("trufflehog.jsonl")) == ("Slack at config/app.env:3",)
     with pytest.raises(ArtifactError, match="trufflehog output line 1: not JSON"):
         parse_secret_scan("found a secret!")
+
+
+def _kube_bench(statuses: dict[str, str]) -> dict[str, object]:
+    results = [{"test_number": n, "test_desc": f"d{n}", "status": s} for n, s in statuses.items()]
+    return {"id": "1", "version": "cis-1.8", "node_type": "master", "tests": [{"results": results}]}
+
+
+def test_kube_bench_forms_agree() -> None:
+    control = _kube_bench({"1.1.1": "FAIL", "1.1.2": "PASS", "1.1.3": "WARN", "1.1.4": "INFO"})
+    forms = [
+        json.dumps({"Controls": [control], "Totals": {"total_fail": 1}}),
+        json.dumps([control]),  # --json of some releases: an array of controls
+        json.dumps(control) + "\n" + json.dumps(control),  # older: one control per line
+    ]
+    summaries = [parse_cis(text) for text in forms]
+    assert [(s.tool, s.benchmark, s.passed, s.unjudged) for s in summaries[:2]] == [
+        ("kube-bench", "cis-1.8", 1, 2)
+    ] * 2
+    assert summaries[0].failed == ("1.1.1 d1.1.1",)
+    assert summaries[2].failed == ("1.1.1 d1.1.1",) * 2
+
+
+def test_trivy_compliance_summary_and_all_reports() -> None:
+    summary = {
+        "ID": "k8s-cis-1.23",
+        "Title": "CIS",
+        "SummaryControls": [
+            {"ID": "1.1", "Name": "a", "TotalFail": 2},
+            {"ID": "1.2", "Name": "b (Manual)"},
+            {"ID": "1.3", "Name": "c", "TotalFail": 0},
+        ],
+    }
+    parsed = parse_cis(json.dumps(summary))
+    assert (parsed.failed, parsed.passed, parsed.unjudged) == (("1.1 a",), 1, 1)
+    everything = {
+        "ID": "docker-cis-1.6.0",
+        "Title": "CIS Docker",
+        "Results": [
+            {"ID": "4.1", "Name": "user", "Results": [{"Misconfigurations": [{"Status": "PASS"}]}]},
+            {"ID": "5.1", "Name": "vuln", "Results": [{"Vulnerabilities": [{"VulnerabilityID": "x"}]}]},
+            {"ID": "6.1", "Name": "audit (Manual)", "Results": []},
+        ],
+    }  # fmt: skip
+    parsed = parse_cis(json.dumps(everything))
+    assert (parsed.failed, parsed.passed, parsed.unjudged) == (("5.1 vuln",), 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ('{"Report": []}', "neither kube-bench (Controls) nor trivy compliance (Results) JSON"),
+        ("not json", "CIS report: not JSON"),
+        ('"text"', "the top level is a str"),
+    ],
+)
+def test_unreadable_cis_reports(text: str, reason: str) -> None:
+    with pytest.raises(ArtifactError, match=re.escape(reason)):
+        parse_cis(text)

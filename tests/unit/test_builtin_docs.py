@@ -48,7 +48,10 @@ def test_every_check_is_documented_with_its_metadata() -> None:
 def test_check_ids_are_unique_and_prefixed() -> None:
     ids = [c.id for m in discover() for c in m.checks]
     assert len(ids) == len(set(ids))
-    prefixes = ("K8S-", "PG-", "REDIS-", "NATS-", "HTTP-", "TLS-", "OBS-", "LOGS-", "ART-", "REPO-")
+    prefixes = (
+        *("K8S-", "PG-", "REDIS-", "NATS-", "HTTP-", "TLS-"),
+        *("OBS-", "LOGS-", "ART-", "REPO-", "HOST-"),
+    )
     assert all(i.startswith(prefixes) for i in ids)
 
 

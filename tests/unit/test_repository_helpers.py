@@ -11,8 +11,13 @@ from checks._repository import (
     entropy,
     find_debug,
     find_secrets,
+    image_allowed,
     matching_jobs,
+    parse_image,
+    path_matches,
     runs_as_root,
+    semver_problem,
+    stage_bases,
 )
 
 
@@ -98,3 +103,80 @@ def test_dockerfile_stages_join_continuations_and_track_users() -> None:
         False,
         False,
     ]
+
+
+@pytest.mark.parametrize(
+    ("reference", "repository", "tag", "digest", "pinned"),
+    [
+        ("alpine", "docker.io/library/alpine", None, None, False),
+        ("alpine:latest", "docker.io/library/alpine", "latest", None, False),
+        ("alpine:3.20", "docker.io/library/alpine", "3.20", None, True),
+        ("bitnami/redis:7.2", "docker.io/bitnami/redis", "7.2", None, True),
+        ("localhost:5000/app", "localhost:5000/app", None, None, False),
+        ("registry.example.com:443/base/py:3.12", "registry.example.com:443/base/py", "3.12", None, True),
+        ("gcr.io/distroless/static@sha256:abc", "gcr.io/distroless/static", None, "sha256:abc", True),
+        ("cgr.dev/chainguard/python:latest@sha256:abc", "cgr.dev/chainguard/python", "latest", "sha256:abc", True),
+    ],
+)  # fmt: skip
+def test_parse_image_normalises_like_a_registry(
+    reference: str, repository: str, tag: str | None, digest: str | None, pinned: bool
+) -> None:
+    image = parse_image(reference)
+    assert (image.repository, image.tag, image.digest, image.pinned) == (
+        repository,
+        tag,
+        digest,
+        pinned,
+    )
+
+
+def test_allow_list_entries_are_normalised_and_globbed() -> None:
+    allow = ["alpine", "gcr.io/distroless/*"]
+    assert image_allowed(parse_image("docker.io/library/alpine:3.20"), allow)
+    assert image_allowed(parse_image("gcr.io/distroless/base-debian12"), allow)
+    assert not image_allowed(parse_image("evil.example/alpine:3.20"), allow)
+    assert not image_allowed(parse_image("gcr.io/distroless-fake/x"), allow)
+
+
+def test_stage_bases_resolve_arg_defaults_and_stage_names() -> None:
+    text = (
+        "ARG REGISTRY=cgr.dev\nARG TAG\nARG FLAVOUR=\n"
+        "FROM ${REGISTRY}/chainguard/go:1.22 AS build\n"
+        "FROM build AS test\n"
+        "FROM --platform=linux/amd64 $REGISTRY/chainguard/static:${TAG:-latest}\n"
+        "FROM alpine:3.20${FLAVOUR:+-slim}\n"
+        "FROM app:$TAG\n"
+    )
+    bases = stage_bases(text)
+    assert [(b.stage, b.image) for b in bases[:4]] == [
+        ("build", "cgr.dev/chainguard/go:1.22"),
+        ("test", "cgr.dev/chainguard/go:1.22"),
+        ("stage 2", "cgr.dev/chainguard/static:latest"),
+        ("stage 3", "alpine:3.20"),
+    ]
+    assert (bases[4].image, bases[4].unresolved) == (None, "TAG")
+
+
+@pytest.mark.parametrize(
+    ("tag", "v_prefix", "prerelease", "problem"),
+    [
+        ("1.4.0", True, True, None),
+        ("v1.4.0", True, True, None),
+        ("v1.4.0", False, True, "v1.4.0 is not MAJOR.MINOR.PATCH (a 'v' prefix is not allowed)"),
+        ("1.4.0-rc.1+build.5", True, True, None),
+        ("1.4.0-rc.1", True, False, "1.4.0-rc.1 is a pre-release"),
+        ("1.4", True, True, "1.4 is not MAJOR.MINOR.PATCH"),
+        ("01.4.0", True, True, "01.4.0 is not MAJOR.MINOR.PATCH"),
+        ("V1.4.0", True, True, "V1.4.0 is not MAJOR.MINOR.PATCH"),
+    ],
+)
+def test_semver_problem(tag: str, v_prefix: bool, prerelease: bool, problem: str | None) -> None:
+    assert semver_problem(tag, v_prefix, prerelease) == problem
+
+
+def test_forbidden_patterns_without_a_slash_match_the_name_in_any_folder() -> None:
+    assert path_matches("deploy/keys/id_rsa", "id_rsa")
+    assert path_matches("certs/server.pem", "*.pem")
+    assert not path_matches("docs/id_rsa.md", "id_rsa")
+    assert path_matches("infra/prod/terraform.tfstate", "infra/*.tfstate")
+    assert not path_matches("other/terraform.tfstate", "infra/*.tfstate")
