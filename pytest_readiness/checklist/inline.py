@@ -20,7 +20,6 @@ _AUTOLINK = re.compile(r"<((?:https?|mailto):[^<>\s]+)>")
 _IMAGE_OR_LINK = re.compile(r"!?\[([^\]]*)\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _EMPHASIS = re.compile(r"(?<![\w*_\\])[*_]{1,2}(?=[^\s*_])|(?<=[^\s*_\\])[*_]{1,2}(?![\w*_])")
-_SPACES = re.compile(r"\s+")
 
 
 def link_ids(source: str) -> list[str]:
@@ -36,7 +35,7 @@ def link_ids(source: str) -> list[str]:
 def render(source: str) -> str:
     """Display text of an inline Markdown source."""
     if "`" not in source:  # no code span: the whole text is prose
-        return _SPACES.sub(" ", _prose(source)).strip()
+        return _collapsed(_prose(source))
     parts: list[str] = []
     last = 0
     for match in _CODE.finditer(source):
@@ -44,7 +43,13 @@ def render(source: str) -> str:
         parts.append(match.group(2).strip() or match.group(2))
         last = match.end()
     parts.append(_prose(source[last:]))
-    return _SPACES.sub(" ", "".join(parts)).strip()
+    return _collapsed("".join(parts))
+
+
+def _collapsed(text: str) -> str:
+    r"""Runs of whitespace as one space, none at the ends: ``re.sub(r"\s+", " ", text).strip()``
+    several times faster (str.split and ``\s`` agree on what is whitespace)."""
+    return " ".join(text.split())
 
 
 def _prose(text: str) -> str:

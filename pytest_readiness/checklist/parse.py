@@ -24,7 +24,9 @@ FAILED_BOXES = frozenset({"❌", "☒", "✗", "✘"})
 _STATUS = EMPTY_BOXES | TICKED_BOXES | FAILED_BOXES
 
 TASK_PREFIXES = ("[ ] ", "[x] ", "[X] ")
-_BOX_IN_LINE = re.compile(r"^[ \t>]*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)*(\[[ xX]\])")
+#: The box of a task item in its first line; ``prefix`` is the whole run of quote markers and
+#: blanks before the first list marker (greedy: a shorter run cannot be followed by a marker).
+_BOX_IN_LINE = re.compile(r"^(?P<prefix>[ \t>]*)(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)*(?P<box>\[[ xX]\])")
 _PREFIX = re.compile(r"^[ \t>]*")
 _PSEUDO = re.compile(r"^(\*\*|__)(?P<label>[^*_\n]+?)(\1)\s*:?\s*$")
 _NUMBERING = re.compile(
@@ -205,9 +207,8 @@ class _Walker:
         text, links = render(content), link_ids(content)
         checked = inline.content[1] in "xX"
         section, raws = self._path()
-        marker_end = match.start(1)
-        prefix = _PREFIX.match(source)
-        quote = prefix.group(0).rstrip(" \t") if prefix else ""
+        marker_end = match.start("box")
+        quote = match.group("prefix").rstrip(" \t")
         quote = quote + " " if quote else ""
         indent = quote + " " * max(0, marker_end - len(quote))
         entry = Entry(
@@ -219,8 +220,8 @@ class _Walker:
             section=section,
             heading_texts=raws,
             checked=checked,
-            box=match.group(1),
-            box_col=match.start(1),
+            box=match.group("box"),
+            box_col=marker_end,
             indent=indent,
             parent=self._parent(),
             links=links,

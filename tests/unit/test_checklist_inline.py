@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from pytest_readiness.checklist.inline import link_ids, render
@@ -34,3 +36,11 @@ def test_links_are_read_from_readiness_comments_but_not_from_code_spans() -> Non
     ]
     assert link_ids("`<!-- readiness: NOT-A-LINK -->`") == []
     assert link_ids("<!-- a plain comment -->") == []
+
+
+def test_every_unicode_whitespace_collapses_as_the_regex_would() -> None:
+    """render collapses blanks with str.split (fast); it must agree with ``\\s+`` everywhere."""
+    spaces = "".join(chr(c) for c in range(0x110000) if re.fullmatch(r"\s", chr(c)))
+    assert spaces == "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+    source = f"{spaces}a{spaces}b\u00a0\u2003c{spaces}"
+    assert render(source) == re.sub(r"\s+", " ", source).strip() == "a b c"
