@@ -19,6 +19,11 @@ _EXPLICIT = re.compile(
     r"^\s*(?:(?P<bold>\*\*|__)\s*)?(?P<open>\[)?(?P<id>[A-Z][A-Z0-9]*(?:[-_.][A-Z0-9]+)+)"
     r"(?(open)\])\s*(?(bold)(?:\*\*|__))(?P<after>\s*[:—–]|\s+-\s|\s|$)"
 )
+# "Enable backups [OPS-3]": a bracketed id closing the item's first line (comments aside)
+_TRAILING = re.compile(
+    r"\s\[(?P<id>[A-Z][A-Z0-9]*(?:[-_.][A-Z0-9]+)+)\](?=\s*(?:<!--.*?-->\s*)*(?:\n|$))"
+)
+_STRIP_TRAILING = re.compile(r"\s*\[[A-Z][A-Z0-9]*(?:[-_.][A-Z0-9]+)+\]\s*$")
 _STRIP_ID = re.compile(r"^\s*\[?[A-Z][A-Z0-9]*(?:[-_.][A-Z0-9]+)+\]?\s*[:—–-]*\s*")
 _WORDS = re.compile(r"[a-z0-9]+")
 TEXT_LIMIT = 60
@@ -26,9 +31,13 @@ SECTION_LIMIT = 32
 
 
 def explicit_id(raw: str) -> str | None:
-    """An id the author wrote at the start of the item; it needs a digit (``OPS-3``)."""
+    """An id the author wrote at the start of the item, or bracketed at the end of its first
+    line; it needs a digit (``OPS-3``)."""
     match = _EXPLICIT.match(raw)
     if match is None or not any(ch.isdigit() for ch in match.group("id")):
+        trailing = _TRAILING.search(raw.split("\n", 1)[0])
+        if trailing and any(ch.isdigit() for ch in trailing.group("id")):
+            return trailing.group("id")
         return None
     marked = match.group("bold") or match.group("open")
     if not marked and not match.group("after").strip(" \t"):  # plain: needs "ID:" or "ID —"
@@ -37,7 +46,8 @@ def explicit_id(raw: str) -> str | None:
 
 
 def without_id(text: str) -> str:
-    return _STRIP_ID.sub("", text, count=1) or text
+    stripped = _STRIP_ID.sub("", text, count=1) or text
+    return _STRIP_TRAILING.sub("", stripped) or stripped
 
 
 def slug(text: str, limit: int) -> str:

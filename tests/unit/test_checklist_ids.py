@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pytest_readiness.checklist.document import read_checklist
-from pytest_readiness.checklist.ids import explicit_id, slug
+from pytest_readiness.checklist.ids import explicit_id, slug, without_id
 
 
 def ids(text: str) -> list[str]:
@@ -16,6 +16,17 @@ def test_explicit_ids_in_bold_brackets_or_before_a_colon_win() -> None:
     assert explicit_id("SEC-12: keys rotated") == "SEC-12"
     assert explicit_id("**CI-CD** pipeline green") is None  # no digit: a word, not an id
     assert explicit_id("TLS-1.2 enforced") is None
+
+
+def test_a_bracketed_id_closing_the_first_line_wins_and_leaves_the_title() -> None:
+    assert explicit_id("Enable backups [OPS-3]") == "OPS-3"
+    assert explicit_id("Enable backups [OPS-3] <!-- readiness: PG-BACKUP-RECENT -->") == "OPS-3"
+    assert explicit_id("Enable backups [OPS-3]\nwrapped second line") == "OPS-3"
+    assert explicit_id("See [OPS-3] for backups") is None  # mid-sentence: a reference, not an id
+    assert explicit_id("Enable backups [CI-CD]") is None  # no digit
+    entries = read_checklist(b"## Ops\n- [ ] Enable backups [OPS-3]\n", "t.md").entries
+    assert [e.id for e in entries] == ["OPS-3"]
+    assert without_id(entries[0].title) == "Enable backups"
 
 
 def test_derived_ids_combine_section_and_normalised_text() -> None:
