@@ -5,6 +5,9 @@
 Generates a checklist with headings every 25 items, a severity word in every third heading,
 nested sub-items, inline code, tags and a status table, then times two things:
   parse    read_checklist() on the bytes: decode, repair check, markdown-it, ids, severities
+  phase    pytest's collection phase inside that run (bench/collect_timer.py): finding,
+           parsing and building the items, without interpreter start-up and exit; beside it
+           the same phase of plain pytest collecting 5,000 trivial Python tests
   collect  pytest --readiness=bench --collect-only on the file, wall time of the process
            (includes pytest's own start-up; the plain start-up is reported for comparison)
 Prints the median of each, as wall time and as CPU time (this process's for the parse, the
@@ -79,6 +82,36 @@ def time_process(args: list[str], cwd: Path, repeat: int) -> tuple[float, float]
     return statistics.median(runs), statistics.median(cpu)
 
 
+def make_python_suite(root: Path, tests: int) -> Path:
+    """``tests`` trivial test functions in one module: what plain pytest collects alike."""
+    body = "".join(f"def test_{n}():\n    pass\n\n\n" for n in range(tests))
+    (root / "test_plain.py").write_text(body, encoding="utf-8")
+    return root / "test_plain.py"
+
+
+def time_phase(args: list[str], cwd: Path, repeat: int) -> tuple[float, float]:
+    """Median wall and CPU seconds of pytest's collection phase, after one unmeasured run."""
+    bench = str(Path(__file__).resolve().parent)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [bench, env.get("PYTHONPATH")]))
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "phase.txt"
+        command = [sys.executable, "-m", "pytest", "-p", "collect_timer", *args]
+        for _ in range(repeat + 1):
+            subprocess.run(
+                [*command, f"--collect-timer-out={out}"],
+                cwd=cwd,
+                capture_output=True,
+                check=False,
+                env=env,
+            )
+        lines = out.read_text(encoding="utf-8").split("\n")[1 : repeat + 1]  # warm-up dropped
+    pairs = [line.split() for line in lines]
+    return statistics.median(float(w) for w, _ in pairs), statistics.median(
+        float(c) for _, c in pairs
+    )
+
+
 def reference() -> float:
     """A fixed CPU-bound loop, to compare machines (shared VMs vary a lot)."""
     runs = []
@@ -101,6 +134,12 @@ def main() -> None:
         (root / "CHECKLIST.md").write_text(text, encoding="utf-8")
         parse = time_parse(text.encode(), options.repeat)
         base = ["-p", "no:cacheprovider", "-q"]
+        phase = time_phase(
+            [*base, "--readiness=bench", "--collect-only", "CHECKLIST.md"], root, options.repeat
+        )
+        python = make_python_suite(root, options.items)
+        plain_phase = time_phase([*base, "--collect-only", python.name], root, options.repeat)
+        python.unlink()
         startup = time_process([*base, "--collect-only"], root, options.repeat)
         collect = time_process(
             [*base, "--readiness=bench", "--collect-only", "CHECKLIST.md"], root, options.repeat
@@ -109,6 +148,8 @@ def main() -> None:
     print(f"machine: sum(range(10**7)) takes {reference():.3f} s (a typical laptop: ~0.15 s)")
     rows = (
         ("parse", parse, "read_checklist"),
+        ("phase", phase, "pytest's collection phase of the checklist, in the run"),
+        ("pyphase", plain_phase, f"the same phase, plain pytest, {options.items} Python tests"),
         ("collect", collect, "pytest --collect-only, whole process"),
         ("startup", startup, "pytest --collect-only with nothing to collect"),
     )
