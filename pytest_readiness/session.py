@@ -38,8 +38,10 @@ from pytest_readiness.worker import (
     EVIDENCE_ATTRIBUTE,
     SPEC_ATTRIBUTE,
     WORKEROUTPUT_KEY,
-    spec_from_dict,
-    spec_to_dict,
+    spec_from_wire,
+    spec_to_wire,
+    specs_from_wire,
+    specs_to_wire,
 )
 
 SPEC_KEY = pytest.StashKey[ItemSpec]()
@@ -75,6 +77,7 @@ class ReadinessSession:
         self.baseline: tuple[str, dict[str, Any]] | None = None  # (path, previous JSON result)
         self.target_params: dict[str, list[Any]] | None = None  # see fixtures.parametrize_targets
         self.usage_error: str | None = None  # found by a worker: the run must end with 4
+        self.shipped: set[str] = set()  # a worker's nodeids whose spec rode on a setup report
 
     # -- collection (serial and workers) ------------------------------------------------
 
@@ -156,37 +159,42 @@ class ReadinessSession:
         """Keep the report as pytest made it, then make it show the item's readiness outcome
         before pytest's session (failure count, --maxfail), the terminal, junitxml and
         pytest-html see it. A worker does it too (its own --maxfail counts) and ships the
-        report as pytest made it; the controller rewrites again from that, with the same rules."""
+        report as pytest made it when it differs; the controller rewrites again from that,
+        with the same rules."""
+        nodeid = report.nodeid
         pristine = Pristine.of(report, self.clean)
-        if self.is_worker:
-            spec = self.specs.get(report.nodeid)
-            if pristine.when == "setup" and spec is not None:  # its `when` may change below
-                setattr(report, SPEC_ATTRIBUTE, spec_to_dict(spec))
-            setattr(report, PRISTINE_ATTRIBUTE, pristine.to_dict())
-        else:
+        when = pristine.when
+        specs = self.specs
+        if not self.is_worker:
             shipped = getattr(report, SPEC_ATTRIBUTE, None)  # from a worker (see worker.py)
-            if shipped is not None and report.nodeid not in self.specs:
-                self.specs[report.nodeid] = spec_from_dict(shipped)
-        self.reports[report.nodeid, pristine.when] = pristine
-        self._agree(report, pristine)
-        if self.is_worker and pristine.when == "teardown":  # a worker decides nothing
-            for when in ("setup", "call", "teardown"):
-                self.reports.pop((report.nodeid, when), None)
+            if shipped is not None and nodeid not in specs:
+                specs[nodeid] = spec_from_wire(shipped)
+        elif when == "setup" and nodeid in specs:  # before the rewrite may change its `when`
+            setattr(report, SPEC_ATTRIBUTE, spec_to_wire(specs[nodeid]))
+            self.shipped.add(nodeid)
+        reports = self.reports
+        reports[nodeid, when] = pristine
+        spec = specs.get(nodeid)
+        rewritten = False
+        if spec is not None and _decides(spec, pristine, reports.get((nodeid, "setup"))):
+            rewritten = self._agree(report, nodeid, spec, pristine)
+        if self.is_worker:
+            # Only what the controller could not tell from the report it receives: a report
+            # with nothing to clean that was not rewritten is its own pristine copy.
+            if rewritten or pristine.longrepr is not None or pristine.wasxfail is not None:
+                setattr(report, PRISTINE_ATTRIBUTE, pristine.to_dict())
+            if when == "teardown":  # a worker decides nothing
+                del reports[nodeid, when]
+                reports.pop((nodeid, "setup"), None)
+                reports.pop((nodeid, "call"), None)
         return (yield)
 
-    def _agree(self, report: pytest.TestReport, pristine: Pristine) -> None:
-        spec = self.specs.get(report.nodeid)
-        if spec is None:
-            return
-        if pristine.when == "call":
-            if _plainly_met(spec, pristine, self.reports.get((report.nodeid, "setup"))):
-                return  # its outcome is PASSED, which agree() leaves as pytest made it
-        elif pristine.when != "setup" or pristine.outcome == "passed":
-            return  # not the report deciding its item
+    def _agree(
+        self, report: pytest.TestReport, nodeid: str, spec: ItemSpec, pristine: Pristine
+    ) -> bool:
+        """Rewrite the report deciding its item; whether its outcome, phase or text changed."""
         phases = {
-            w: self.reports[report.nodeid, w]
-            for w in ("setup", "call")
-            if (report.nodeid, w) in self.reports
+            w: self.reports[nodeid, w] for w in ("setup", "call") if (nodeid, w) in self.reports
         }
         result, waiver = item_outcome(
             spec,
@@ -195,7 +203,7 @@ class ReadinessSession:
             attestations=self.profile.attestations,
             today=date.today(),
         )
-        agree(report, result, waiver, pristine.outcome, self.clean)
+        return agree(report, result, waiver, pristine.outcome, self.clean)
 
     # -- xdist controller -----------------------------------------------------------------
 
@@ -214,9 +222,9 @@ class ReadinessSession:
             self.total = max(self.total, shipped["total"])
             self.critical_left_out = max(self.critical_left_out, shipped["critical_left_out"])
             self.usage_error = self.usage_error or shipped.get("usage_error")
-            for data in shipped["specs"]:
-                if data["nodeid"] not in self.specs:
-                    self.specs[data["nodeid"]] = spec_from_dict(data)
+            for spec in specs_from_wire(shipped["specs"]):
+                if spec.nodeid not in self.specs:
+                    self.specs[spec.nodeid] = spec
 
     # -- end of session --------------------------------------------------------------------
 
@@ -237,7 +245,7 @@ class ReadinessSession:
             self.config.workeroutput[WORKEROUTPUT_KEY] = {  # type: ignore[attr-defined]
                 "total": self.total,
                 "critical_left_out": self.critical_left_out,
-                "specs": [spec_to_dict(s) for s in self.specs.values()],
+                "specs": specs_to_wire(self._specs_left_to_ship()),
                 "usage_error": self.usage_error,
             }
             if failure is not None:
@@ -259,6 +267,11 @@ class ReadinessSession:
         self.verdict = verdict
         self.report_problems.extend(problems)
         session.exitstatus = verdict.exit_status
+
+    def _specs_left_to_ship(self) -> list[ItemSpec]:
+        """Specs the controller has not received on a setup report (items run elsewhere or
+        never): every worker collected every item, and items no worker ran still count."""
+        return [s for nodeid, s in self.specs.items() if nodeid not in self.shipped]
 
     def _decide(
         self, session: pytest.Session, pytest_status: int, failure: BaseException | None
@@ -380,6 +393,14 @@ class Pristine:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.report, name)
+
+
+def _decides(spec: ItemSpec, report: Pristine, setup: Pristine | None) -> bool:
+    """Whether this report decides its item's outcome and may have to show another one than
+    pytest's: a setup that did not pass, or the call of an item not plainly met."""
+    if report.when == "call":
+        return not _plainly_met(spec, report, setup)
+    return report.when == "setup" and report.outcome != "passed"
 
 
 def _plainly_met(spec: ItemSpec, call: Pristine, setup: Pristine | None) -> bool:
