@@ -26,7 +26,7 @@ from pytest_readiness.config import Profile
 from pytest_readiness.errors import MarkerError
 from pytest_readiness.evidence import EvidenceStore
 from pytest_readiness.junit_plugin import agree
-from pytest_readiness.markers import SEVERITY_NAMES, severity_marks, spec_of
+from pytest_readiness.markers import SEVERITY_NAMES, ChainMemo, severity_marks, spec_of
 from pytest_readiness.model import ItemSpec, RawResult, Severity, Verdict, is_not_applicable
 from pytest_readiness.outcomes import CRASH_PHASE, message_of, reduce_reports
 from pytest_readiness.policy import RunState, evaluate, item_outcome, unmatched_waivers
@@ -88,10 +88,11 @@ class ReadinessSession:
         """Marker misuse is a collection error of the module naming the test, also under xdist."""
         report: pytest.CollectReport = yield
         if report.passed:
+            memo: ChainMemo = {}
             for node in report.result:
                 if isinstance(node, pytest.Item):
                     try:
-                        severity_marks(node)
+                        severity_marks(node, memo)
                     except MarkerError as exc:
                         report.outcome = "failed"
                         report.longrepr = str(exc)
@@ -103,8 +104,9 @@ class ReadinessSession:
         """Before -m deselects: compute specs and, for -m, make marks match effective severity."""
         self.total = len(items)
         policy, overrides = self.profile.policy, self.profile.severity_overrides
+        memo: ChainMemo = {}
         for item in items:
-            spec, kwargs = spec_of(item, policy, overrides)
+            spec, kwargs = spec_of(item, policy, overrides, memo)
             item.stash[SPEC_KEY] = spec
             item.stash[KWARGS_KEY] = kwargs
             if spec.severity is Severity.CRITICAL:
