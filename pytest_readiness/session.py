@@ -13,7 +13,6 @@ changes the exit status after the reports were written with it.
 
 from __future__ import annotations
 
-import signal
 import time
 from collections.abc import Callable, Generator
 from dataclasses import replace
@@ -34,6 +33,7 @@ from pytest_readiness.redaction import Redactor, ReportRedactor, redact_verdict
 from pytest_readiness.reporting import gc_paused, publish
 from pytest_readiness.run_facts import run_info, scope_of
 from pytest_readiness.shards import left_to_other_shards
+from pytest_readiness.time_limit import limit_time
 from pytest_readiness.worker import (
     EVIDENCE_ATTRIBUTE,
     SPEC_ATTRIBUTE,
@@ -111,7 +111,7 @@ class ReadinessSession:
             item.stash[KWARGS_KEY] = kwargs
             if spec.severity is Severity.CRITICAL:
                 self.critical_collected.add(item.nodeid)
-        _limit_time(self.config, items, self.profile.check_timeout)
+        limit_time(self.config, items, self.profile.check_timeout)
         if self.config.option.markexpr:
             _keep_effective_severity_marks(items)
         if self.profile.policy.strict_waivers:
@@ -430,36 +430,6 @@ def _keep_effective_severity_marks(items: list[pytest.Item]) -> None:
     for item in items:
         severity = item.stash[SPEC_KEY].severity.value
         item.add_marker(getattr(pytest.mark, severity)(**item.stash[KWARGS_KEY]))
-
-
-def _limit_time(config: pytest.Config, items: list[pytest.Item], seconds: float) -> None:
-    """pytest-timeout's limit for each item without its own timeout marker: a hanging check then
-    fails instead of hanging the run (signal method: the check fails, the run goes on)."""
-    if not config.pluginmanager.hasplugin("timeout"):
-        return
-    method = "signal" if hasattr(signal, "SIGALRM") else "thread"
-    unmarked = [item for item in items if item.get_closest_marker("timeout") is None]
-    if len(unmarked) == len(items) and _session_default_is_equivalent(config, method):
-        config._env_timeout = seconds  # type: ignore[attr-defined]
-        return
-    marker = pytest.mark.timeout(seconds, method=method)
-    for item in unmarked:
-        item.add_marker(marker)
-
-
-def _session_default_is_equivalent(config: pytest.Config, method: str) -> bool:
-    """Whether pytest-timeout's session default (what it read from --timeout, the environment
-    and the ini file at configure time) can carry the limit instead of a marker on every item:
-    marking each item, then pytest-timeout parsing the marker twice per test, is most of the
-    per-test cost of the timeout. Only when it gives every item the same settings: no item has
-    a timeout marker of its own (one without a timeout value falls back to the default), the
-    default method is the marker's, and no -m or -k could match the marker's name."""
-    return (
-        hasattr(config, "_env_timeout")  # pytest-timeout 2.x keeps its defaults there
-        and getattr(config, "_env_timeout_method", None) == method
-        and not config.option.markexpr
-        and not config.option.keyword
-    )
 
 
 def _interruption(session: pytest.Session, status: int, collection_errors: int) -> str | None:
