@@ -164,8 +164,7 @@ class ReadinessSession:
         report as pytest made it when it differs; the controller rewrites again from that,
         with the same rules."""
         nodeid = report.nodeid
-        pristine = Pristine.of(report, self.clean)
-        when = pristine.when
+        when = report.when
         specs = self.specs
         if not self.is_worker:
             shipped = getattr(report, SPEC_ATTRIBUTE, None)  # from a worker (see worker.py)
@@ -175,20 +174,24 @@ class ReadinessSession:
             setattr(report, SPEC_ATTRIBUTE, spec_to_wire(specs[nodeid]))
             self.shipped.add(nodeid)
         reports = self.reports
-        reports[nodeid, when] = pristine
         spec = specs.get(nodeid)
-        rewritten = False
-        if spec is not None and _decides(spec, pristine, reports.get((nodeid, "setup"))):
-            rewritten = self._agree(report, nodeid, spec, pristine)
-        if self.is_worker:
-            # Only what the controller could not tell from the report it receives: a report
-            # with nothing to clean that was not rewritten is its own pristine copy.
-            if rewritten or pristine.longrepr is not None or pristine.wasxfail is not None:
+        if _plain(report, when, spec, reports.get((nodeid, "setup"))):
+            reports[nodeid, when] = report  # its own pristine copy: nothing to clean or rewrite
+        else:
+            pristine = Pristine.of(report, self.clean)
+            reports[nodeid, when] = pristine
+            rewritten = False
+            if spec is not None and _decides(spec, pristine, reports.get((nodeid, "setup"))):
+                rewritten = self._agree(report, nodeid, spec, pristine)
+            # A worker ships what the controller could not tell from the report it receives.
+            if self.is_worker and (
+                rewritten or pristine.longrepr is not None or pristine.wasxfail is not None
+            ):
                 setattr(report, PRISTINE_ATTRIBUTE, pristine.to_dict())
-            if when == "teardown":  # a worker decides nothing
-                del reports[nodeid, when]
-                reports.pop((nodeid, "setup"), None)
-                reports.pop((nodeid, "call"), None)
+        if self.is_worker and when == "teardown":  # a worker decides nothing
+            del reports[nodeid, when]
+            reports.pop((nodeid, "setup"), None)
+            reports.pop((nodeid, "call"), None)
         return (yield)
 
     def _agree(
@@ -397,7 +400,24 @@ class Pristine:
         return getattr(self.report, name)
 
 
-def _decides(spec: ItemSpec, report: Pristine, setup: Pristine | None) -> bool:
+def _plain(report: Any, when: str, spec: ItemSpec | None, setup: Any) -> bool:
+    """Most reports: passed as pytest made it, nothing to clean, and not one that must show
+    another outcome (the passed call of a human item, or one after a setup that did not
+    pass). Such a report is kept as it is, and a worker ships nothing more with it."""
+    return (
+        report.outcome == "passed"
+        and report.longrepr is None
+        and not hasattr(report, "wasxfail")
+        and not hasattr(report, PRISTINE_ATTRIBUTE)
+        and (
+            when != "call"
+            or spec is None
+            or (not spec.manual and (setup is None or setup.outcome == "passed"))
+        )
+    )
+
+
+def _decides(spec: ItemSpec, report: Pristine, setup: Any) -> bool:
     """Whether this report decides its item's outcome and may have to show another one than
     pytest's: a setup that did not pass, or the call of an item not plainly met."""
     if report.when == "call":
@@ -405,13 +425,13 @@ def _decides(spec: ItemSpec, report: Pristine, setup: Pristine | None) -> bool:
     return report.when == "setup" and report.outcome != "passed"
 
 
-def _plainly_met(spec: ItemSpec, call: Pristine, setup: Pristine | None) -> bool:
+def _plainly_met(spec: ItemSpec, call: Pristine, setup: Any) -> bool:
     """Most checks: a passed call after a passed setup, neither xfail nor a human item. Its
     outcome is PASSED whatever the waivers (they change failures) and attestations (they
     change human items), so the per-test rewrite has nothing to do."""
     return (
         call.outcome == "passed"
-        and call.wasxfail is None
+        and getattr(call, "wasxfail", None) is None
         and not spec.manual
         and (setup is None or setup.outcome == "passed")
     )
