@@ -87,25 +87,26 @@ def agree(
     waiver: Waiver | None,
     was: str,
     clean: Callable[[str], str],
-) -> None:
+) -> bool:
     """Make ``report`` (the one deciding its item, ``was`` its outcome before any rewrite)
     show ``result``: met items pass (waived ones are skipped with who, until and why),
-    not applicable ones are skipped, everything else fails with severity, id and reason."""
+    not applicable ones are skipped, everything else fails with severity, id and reason.
+    Whether its outcome, phase or failure text changed (an attestation only adds a section)."""
     outcome = result.outcome
     if outcome is Outcome.ATTESTED:  # -rP and junitxml's system-out (junit_logging) show it
         report.sections.append(("readiness", clean(result.message)))
-        return
+        return False
     if outcome is Outcome.PASSED:
-        return
+        return False
     if outcome is Outcome.SKIPPED:
-        return  # pytest skipped it too: not applicable, with its own reason
+        return False  # pytest skipped it too: not applicable, with its own reason
     _drop_xfail(report)
     if outcome is Outcome.WAIVED:
         path, line = report.location[0], (report.location[1] or 0) + 1
         text = waived_text(waiver) if waiver is not None else result.message
         report.outcome = "skipped"
         report.longrepr = (path, line, clean(text))
-        return
+        return True
     head = clean(blocker_line(result))
     if was == "failed":  # keep pytest's traceback, lead with what blocks
         crash = getattr(report.longrepr, "reprcrash", None)
@@ -117,12 +118,13 @@ def agree(
             report.longrepr = cast(
                 Any, ReadinessRepr(f"{head}\n{report.longrepr}")
             )  # a TerminalRepr by duck typing
-        return
+        return True
     # Passed (a human item without attestation), skipped (not evaluated) or xfail: a failure
     # of the test itself, not an error of its setup, whichever phase decided it.
     report.outcome = "failed"
     report.when = "call"
     report.longrepr = cast(Any, ReadinessRepr(head))  # a TerminalRepr by duck typing
+    return True
 
 
 def _drop_xfail(report: pytest.TestReport) -> None:

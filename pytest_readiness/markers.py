@@ -18,9 +18,10 @@ import pytest
 from pytest_readiness.errors import MarkerError
 from pytest_readiness.model import ItemSpec, Severity
 from pytest_readiness.policy import MAX_WEIGHT, Policy, matches
-from pytest_readiness.text import stored
+from pytest_readiness.text import STORED_LIMIT, stored
 
 SEVERITY_NAMES = frozenset(s.value for s in Severity)
+_SEVERITIES = {s.value: s for s in Severity}
 ITEM_KEYWORDS = ("id", "section", "weight", "title", "owner", "docs", "remediation", "manual")
 TEXT_KEYWORDS = ("id", "section", "title", "owner", "docs", "remediation")
 
@@ -38,61 +39,91 @@ def register(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{severity.value}{_SIGNATURE}: {text}")
 
 
-#: The severity marks :func:`severity_marks` found, kept for :func:`spec_of` so that the chain
-#: of every item is walked once per run (it is most of the cost of collecting 10,000 items).
+#: The severity marks :func:`severity_marks` found, kept for :func:`spec_of` with the number of
+#: marks on the item's chain then, so that the chain of every item is walked once per run
+#: unless a mark was added since (it is most of the cost of collecting 10,000 items).
 _FOUND = pytest.StashKey[tuple[int, list[tuple[pytest.Mark, Any]]]]()
 
+#: Per collector, within one pass over many items: the severity marks of its chain (closest
+#: first) and the number of marks on the chain. Items share few collectors (their module,
+#: class, package), so each is read once per pass instead of once per item.
+ChainMemo = dict[int, tuple[int, list[tuple[pytest.Mark, Any]]]]
 
-def severity_marks(item: pytest.Item) -> list[tuple[pytest.Mark, Any]]:
+
+def severity_marks(
+    item: pytest.Item, memo: ChainMemo | None = None
+) -> list[tuple[pytest.Mark, Any]]:
     """The severity marks on an item's chain with the node carrying each, closest first.
 
-    Raises MarkerError for two severities on one node or a malformed mark.
+    Raises MarkerError for two severities on one node or a malformed mark. ``memo`` (one per
+    pass over items collected together) saves reading and checking a collector's marks again.
     """
-    found = [(m, n) for n, m in item.iter_markers_with_node() if m.name in SEVERITY_NAMES]
-    _reject_conflicts(item, found)
-    for mark, _ in found:
-        _check_mark(item, mark)
-    item.stash[_FOUND] = (_mark_count(item), found)
+    own = [(m, item) for m in item.own_markers if m.name in SEVERITY_NAMES]
+    if own:
+        _reject_conflicts(item, own)
+        for mark, _ in own:
+            _check_mark(item, mark)
+    count, chain = _chain_of(item, item.parent, {} if memo is None else memo, check=True)
+    found = own + chain if chain else own
+    item.stash[_FOUND] = (count + len(item.own_markers), found)
     return found
 
 
-def _found_marks(item: pytest.Item) -> list[tuple[pytest.Mark, Any]]:
+def _chain_of(
+    item: pytest.Item, node: Any, memo: ChainMemo, check: bool
+) -> tuple[int, list[tuple[pytest.Mark, Any]]]:
+    """The marks count and severity marks of ``node`` and its parents, through ``memo``."""
+    if node is None:
+        return 0, []
+    known = memo.get(id(node))
+    if known is not None:
+        return known
+    count, chain = _chain_of(item, node.parent, memo, check)
+    own = [(m, node) for m in node.own_markers if m.name in SEVERITY_NAMES]
+    if own:
+        if check:
+            _reject_conflicts(item, own)
+            for mark, _ in own:
+                _check_mark(item, mark)
+        chain = own + chain
+    known = memo[id(node)] = (count + len(node.own_markers), chain)
+    return known
+
+
+def _found_marks(item: pytest.Item, memo: ChainMemo) -> list[tuple[pytest.Mark, Any]]:
     """The marks :func:`severity_marks` found, unless a mark was added to the chain since."""
+    count, chain = _chain_of(item, item.parent, memo, check=False)
     cached = item.stash.get(_FOUND, None)
     if cached is not None:
         del item.stash[_FOUND]
-        if cached[0] == _mark_count(item):
+        if cached[0] == count + len(item.own_markers):
             return cached[1]
-    return [(m, n) for n, m in item.iter_markers_with_node() if m.name in SEVERITY_NAMES]
-
-
-def _mark_count(item: pytest.Item) -> int:
-    count = 0
-    node: pytest.Item | pytest.Collector | None = item
-    while node is not None:
-        count += len(node.own_markers)
-        node = node.parent
-    return count
+    own = [(m, item) for m in item.own_markers if m.name in SEVERITY_NAMES]
+    return own + chain if chain else own
 
 
 def spec_of(
-    item: pytest.Item, policy: Policy, overrides: Iterable[tuple[str, Severity]] = ()
+    item: pytest.Item,
+    policy: Policy,
+    overrides: Iterable[tuple[str, Severity]] = (),
+    memo: ChainMemo | None = None,
 ) -> tuple[ItemSpec, dict[str, Any]]:
     """The item's spec, and its severity marks' keyword arguments merged outer to inner.
 
     The marks were validated when the item's collector reported (see :func:`severity_marks`).
+    ``memo``: as for :func:`severity_marks`, one per pass over the items.
     """
-    found = _found_marks(item)
+    found = _found_marks(item, {} if memo is None else memo)
     kwargs: dict[str, Any] = {}
     for mark, _ in reversed(found):
         kwargs.update(mark.kwargs)
-    severity = Severity(found[0][0].name) if found else policy.default_severity
+    severity = _SEVERITIES[found[0][0].name] if found else policy.default_severity
     spec = ItemSpec(
         id=_item_id(item, kwargs.get("id")),
         nodeid=item.nodeid,
-        title=stored(str(kwargs.get("title") or _title(item))),
+        title=_stored(str(kwargs.get("title") or _title(item))),
         severity=severity,
-        section=stored(str(kwargs.get("section") or _section(item))),
+        section=_stored(str(kwargs.get("section") or _section(item))),
         weight=float(kwargs["weight"])
         if kwargs.get("weight") is not None
         else policy.weights[severity],
@@ -110,6 +141,8 @@ def spec_of(
 
 
 def _reject_conflicts(item: pytest.Item, found: list[tuple[pytest.Mark, Any]]) -> None:
+    if len(found) == 1:
+        return
     by_node: dict[int, set[str]] = {}
     for mark, node in found:
         by_node.setdefault(id(node), set()).add(mark.name)
@@ -120,6 +153,8 @@ def _reject_conflicts(item: pytest.Item, found: list[tuple[pytest.Mark, Any]]) -
 
 
 def _check_mark(item: pytest.Item, mark: pytest.Mark) -> None:
+    if not mark.args and not mark.kwargs:  # most marks on single checks: nothing to check
+        return
     if mark.args:
         raise MarkerError(
             f"{item.nodeid}: @pytest.mark.{mark.name} takes keyword arguments only, got {mark.args!r}; "
@@ -160,6 +195,11 @@ def _short_repr(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def _stored(text: str) -> str:
+    """:func:`stored`, which leaves a short ASCII text (most titles and sections) as it is."""
+    return text if text.isascii() and len(text) <= STORED_LIMIT else stored(text)
+
+
 def _optional_text(value: Any) -> str | None:
     return None if value is None else stored(str(value))
 
@@ -177,7 +217,7 @@ def _title(item: pytest.Item) -> str:
     if isinstance(doc, str) and doc.strip():
         return doc.strip().splitlines()[0].strip()
     name = getattr(item, "originalname", None) or item.name
-    return re.sub(r"^test_", "", name).replace("_", " ")
+    return name.removeprefix("test_").replace("_", " ")
 
 
 def _section(item: pytest.Item) -> str:

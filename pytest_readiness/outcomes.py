@@ -38,8 +38,10 @@ def reduce_reports(
     phases: Mapping[str, Any], evidence: list[dict[str, Any]] | None = None
 ) -> RawResult:
     """``phases`` maps a phase name to its last report; missing phases did not report."""
-    records = tuple(EvidenceRecord.from_dict(e) for e in evidence or ())
-    duration = sum(getattr(r, "duration", 0.0) or 0.0 for r in phases.values())
+    records = tuple([EvidenceRecord.from_dict(e) for e in evidence]) if evidence else ()
+    duration = 0.0
+    for report in phases.values():  # a loop: no generator per item (runs for every item)
+        duration += getattr(report, "duration", 0.0) or 0.0
     crash = phases.get(CRASH_PHASE)
     if crash is not None:
         return RawResult(RawOutcome.CRASHED, message_of(crash), duration, records)

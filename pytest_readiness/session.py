@@ -13,7 +13,6 @@ changes the exit status after the reports were written with it.
 
 from __future__ import annotations
 
-import signal
 import time
 from collections.abc import Callable, Generator
 from dataclasses import replace
@@ -26,7 +25,7 @@ from pytest_readiness.config import Profile
 from pytest_readiness.errors import MarkerError
 from pytest_readiness.evidence import EvidenceStore
 from pytest_readiness.junit_plugin import agree
-from pytest_readiness.markers import SEVERITY_NAMES, severity_marks, spec_of
+from pytest_readiness.markers import SEVERITY_NAMES, ChainMemo, severity_marks, spec_of
 from pytest_readiness.model import ItemSpec, RawResult, Severity, Verdict, is_not_applicable
 from pytest_readiness.outcomes import CRASH_PHASE, message_of, reduce_reports
 from pytest_readiness.policy import RunState, evaluate, item_outcome, unmatched_waivers
@@ -34,12 +33,15 @@ from pytest_readiness.redaction import Redactor, ReportRedactor, redact_verdict
 from pytest_readiness.reporting import gc_paused, publish
 from pytest_readiness.run_facts import run_info, scope_of
 from pytest_readiness.shards import left_to_other_shards
+from pytest_readiness.time_limit import limit_time
 from pytest_readiness.worker import (
     EVIDENCE_ATTRIBUTE,
     SPEC_ATTRIBUTE,
     WORKEROUTPUT_KEY,
-    spec_from_dict,
-    spec_to_dict,
+    spec_from_wire,
+    spec_to_wire,
+    specs_from_wire,
+    specs_to_wire,
 )
 
 SPEC_KEY = pytest.StashKey[ItemSpec]()
@@ -75,6 +77,7 @@ class ReadinessSession:
         self.baseline: tuple[str, dict[str, Any]] | None = None  # (path, previous JSON result)
         self.target_params: dict[str, list[Any]] | None = None  # see fixtures.parametrize_targets
         self.usage_error: str | None = None  # found by a worker: the run must end with 4
+        self.shipped: set[str] = set()  # a worker's nodeids whose spec rode on a setup report
 
     # -- collection (serial and workers) ------------------------------------------------
 
@@ -85,10 +88,11 @@ class ReadinessSession:
         """Marker misuse is a collection error of the module naming the test, also under xdist."""
         report: pytest.CollectReport = yield
         if report.passed:
+            memo: ChainMemo = {}
             for node in report.result:
                 if isinstance(node, pytest.Item):
                     try:
-                        severity_marks(node)
+                        severity_marks(node, memo)
                     except MarkerError as exc:
                         report.outcome = "failed"
                         report.longrepr = str(exc)
@@ -100,13 +104,14 @@ class ReadinessSession:
         """Before -m deselects: compute specs and, for -m, make marks match effective severity."""
         self.total = len(items)
         policy, overrides = self.profile.policy, self.profile.severity_overrides
+        memo: ChainMemo = {}
         for item in items:
-            spec, kwargs = spec_of(item, policy, overrides)
+            spec, kwargs = spec_of(item, policy, overrides, memo)
             item.stash[SPEC_KEY] = spec
             item.stash[KWARGS_KEY] = kwargs
             if spec.severity is Severity.CRITICAL:
                 self.critical_collected.add(item.nodeid)
-        _limit_time(self.config, items, self.profile.check_timeout)
+        limit_time(self.config, items, self.profile.check_timeout)
         if self.config.option.markexpr:
             _keep_effective_severity_marks(items)
         if self.profile.policy.strict_waivers:
@@ -156,37 +161,45 @@ class ReadinessSession:
         """Keep the report as pytest made it, then make it show the item's readiness outcome
         before pytest's session (failure count, --maxfail), the terminal, junitxml and
         pytest-html see it. A worker does it too (its own --maxfail counts) and ships the
-        report as pytest made it; the controller rewrites again from that, with the same rules."""
-        pristine = Pristine.of(report, self.clean)
-        if self.is_worker:
-            spec = self.specs.get(report.nodeid)
-            if pristine.when == "setup" and spec is not None:  # its `when` may change below
-                setattr(report, SPEC_ATTRIBUTE, spec_to_dict(spec))
-            setattr(report, PRISTINE_ATTRIBUTE, pristine.to_dict())
-        else:
+        report as pytest made it when it differs; the controller rewrites again from that,
+        with the same rules."""
+        nodeid = report.nodeid
+        when = report.when
+        specs = self.specs
+        if not self.is_worker:
             shipped = getattr(report, SPEC_ATTRIBUTE, None)  # from a worker (see worker.py)
-            if shipped is not None and report.nodeid not in self.specs:
-                self.specs[report.nodeid] = spec_from_dict(shipped)
-        self.reports[report.nodeid, pristine.when] = pristine
-        self._agree(report, pristine)
-        if self.is_worker and pristine.when == "teardown":  # a worker decides nothing
-            for when in ("setup", "call", "teardown"):
-                self.reports.pop((report.nodeid, when), None)
+            if shipped is not None and nodeid not in specs:
+                specs[nodeid] = spec_from_wire(shipped)
+        elif when == "setup" and nodeid in specs:  # before the rewrite may change its `when`
+            setattr(report, SPEC_ATTRIBUTE, spec_to_wire(specs[nodeid]))
+            self.shipped.add(nodeid)
+        reports = self.reports
+        spec = specs.get(nodeid)
+        if _plain(report, when, spec, reports.get((nodeid, "setup"))):
+            reports[nodeid, when] = report  # its own pristine copy: nothing to clean or rewrite
+        else:
+            pristine = Pristine.of(report, self.clean)
+            reports[nodeid, when] = pristine
+            rewritten = False
+            if spec is not None and _decides(spec, pristine, reports.get((nodeid, "setup"))):
+                rewritten = self._agree(report, nodeid, spec, pristine)
+            # A worker ships what the controller could not tell from the report it receives.
+            if self.is_worker and (
+                rewritten or pristine.longrepr is not None or pristine.wasxfail is not None
+            ):
+                setattr(report, PRISTINE_ATTRIBUTE, pristine.to_dict())
+        if self.is_worker and when == "teardown":  # a worker decides nothing
+            del reports[nodeid, when]
+            reports.pop((nodeid, "setup"), None)
+            reports.pop((nodeid, "call"), None)
         return (yield)
 
-    def _agree(self, report: pytest.TestReport, pristine: Pristine) -> None:
-        spec = self.specs.get(report.nodeid)
-        if spec is None:
-            return
-        if pristine.when == "call":
-            if _plainly_met(spec, pristine, self.reports.get((report.nodeid, "setup"))):
-                return  # its outcome is PASSED, which agree() leaves as pytest made it
-        elif pristine.when != "setup" or pristine.outcome == "passed":
-            return  # not the report deciding its item
+    def _agree(
+        self, report: pytest.TestReport, nodeid: str, spec: ItemSpec, pristine: Pristine
+    ) -> bool:
+        """Rewrite the report deciding its item; whether its outcome, phase or text changed."""
         phases = {
-            w: self.reports[report.nodeid, w]
-            for w in ("setup", "call")
-            if (report.nodeid, w) in self.reports
+            w: self.reports[nodeid, w] for w in ("setup", "call") if (nodeid, w) in self.reports
         }
         result, waiver = item_outcome(
             spec,
@@ -195,7 +208,7 @@ class ReadinessSession:
             attestations=self.profile.attestations,
             today=date.today(),
         )
-        agree(report, result, waiver, pristine.outcome, self.clean)
+        return agree(report, result, waiver, pristine.outcome, self.clean)
 
     # -- xdist controller -----------------------------------------------------------------
 
@@ -214,9 +227,9 @@ class ReadinessSession:
             self.total = max(self.total, shipped["total"])
             self.critical_left_out = max(self.critical_left_out, shipped["critical_left_out"])
             self.usage_error = self.usage_error or shipped.get("usage_error")
-            for data in shipped["specs"]:
-                if data["nodeid"] not in self.specs:
-                    self.specs[data["nodeid"]] = spec_from_dict(data)
+            for spec in specs_from_wire(shipped["specs"]):
+                if spec.nodeid not in self.specs:
+                    self.specs[spec.nodeid] = spec
 
     # -- end of session --------------------------------------------------------------------
 
@@ -237,7 +250,7 @@ class ReadinessSession:
             self.config.workeroutput[WORKEROUTPUT_KEY] = {  # type: ignore[attr-defined]
                 "total": self.total,
                 "critical_left_out": self.critical_left_out,
-                "specs": [spec_to_dict(s) for s in self.specs.values()],
+                "specs": specs_to_wire(self._specs_left_to_ship()),
                 "usage_error": self.usage_error,
             }
             if failure is not None:
@@ -259,6 +272,11 @@ class ReadinessSession:
         self.verdict = verdict
         self.report_problems.extend(problems)
         session.exitstatus = verdict.exit_status
+
+    def _specs_left_to_ship(self) -> list[ItemSpec]:
+        """Specs the controller has not received on a setup report (items run elsewhere or
+        never): every worker collected every item, and items no worker ran still count."""
+        return [s for nodeid, s in self.specs.items() if nodeid not in self.shipped]
 
     def _decide(
         self, session: pytest.Session, pytest_status: int, failure: BaseException | None
@@ -382,13 +400,38 @@ class Pristine:
         return getattr(self.report, name)
 
 
-def _plainly_met(spec: ItemSpec, call: Pristine, setup: Pristine | None) -> bool:
+def _plain(report: Any, when: str, spec: ItemSpec | None, setup: Any) -> bool:
+    """Most reports: passed as pytest made it, nothing to clean, and not one that must show
+    another outcome (the passed call of a human item, or one after a setup that did not
+    pass). Such a report is kept as it is, and a worker ships nothing more with it."""
+    return (
+        report.outcome == "passed"
+        and report.longrepr is None
+        and not hasattr(report, "wasxfail")
+        and not hasattr(report, PRISTINE_ATTRIBUTE)
+        and (
+            when != "call"
+            or spec is None
+            or (not spec.manual and (setup is None or setup.outcome == "passed"))
+        )
+    )
+
+
+def _decides(spec: ItemSpec, report: Pristine, setup: Any) -> bool:
+    """Whether this report decides its item's outcome and may have to show another one than
+    pytest's: a setup that did not pass, or the call of an item not plainly met."""
+    if report.when == "call":
+        return not _plainly_met(spec, report, setup)
+    return report.when == "setup" and report.outcome != "passed"
+
+
+def _plainly_met(spec: ItemSpec, call: Pristine, setup: Any) -> bool:
     """Most checks: a passed call after a passed setup, neither xfail nor a human item. Its
     outcome is PASSED whatever the waivers (they change failures) and attestations (they
     change human items), so the per-test rewrite has nothing to do."""
     return (
         call.outcome == "passed"
-        and call.wasxfail is None
+        and getattr(call, "wasxfail", None) is None
         and not spec.manual
         and (setup is None or setup.outcome == "passed")
     )
@@ -407,36 +450,6 @@ def _keep_effective_severity_marks(items: list[pytest.Item]) -> None:
     for item in items:
         severity = item.stash[SPEC_KEY].severity.value
         item.add_marker(getattr(pytest.mark, severity)(**item.stash[KWARGS_KEY]))
-
-
-def _limit_time(config: pytest.Config, items: list[pytest.Item], seconds: float) -> None:
-    """pytest-timeout's limit for each item without its own timeout marker: a hanging check then
-    fails instead of hanging the run (signal method: the check fails, the run goes on)."""
-    if not config.pluginmanager.hasplugin("timeout"):
-        return
-    method = "signal" if hasattr(signal, "SIGALRM") else "thread"
-    unmarked = [item for item in items if item.get_closest_marker("timeout") is None]
-    if len(unmarked) == len(items) and _session_default_is_equivalent(config, method):
-        config._env_timeout = seconds  # type: ignore[attr-defined]
-        return
-    marker = pytest.mark.timeout(seconds, method=method)
-    for item in unmarked:
-        item.add_marker(marker)
-
-
-def _session_default_is_equivalent(config: pytest.Config, method: str) -> bool:
-    """Whether pytest-timeout's session default (what it read from --timeout, the environment
-    and the ini file at configure time) can carry the limit instead of a marker on every item:
-    marking each item, then pytest-timeout parsing the marker twice per test, is most of the
-    per-test cost of the timeout. Only when it gives every item the same settings: no item has
-    a timeout marker of its own (one without a timeout value falls back to the default), the
-    default method is the marker's, and no -m or -k could match the marker's name."""
-    return (
-        hasattr(config, "_env_timeout")  # pytest-timeout 2.x keeps its defaults there
-        and getattr(config, "_env_timeout_method", None) == method
-        and not config.option.markexpr
-        and not config.option.keyword
-    )
 
 
 def _interruption(session: pytest.Session, status: int, collection_errors: int) -> str | None:

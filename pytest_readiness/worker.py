@@ -4,11 +4,15 @@ Marker arguments do not travel to the controller, reports do. Each test's spec r
 setup report and its evidence on its teardown report (xdist serialises report attributes),
 so the controller knows every item that ran as soon as its report arrives, even if the run is
 interrupted before the workers finish.
+
+A spec travels as one JSON string: execnet serialises a report attribute object by object in
+Python, so a spec as a dict of ten fields cost more than the rest of a trivial test's report.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
+import json
+from collections.abc import Iterable
 from typing import Any, Protocol
 
 import pytest
@@ -20,6 +24,8 @@ SPEC_ATTRIBUTE = "readiness_spec"
 EVIDENCE_ATTRIBUTE = "readiness_evidence"
 WORKEROUTPUT_KEY = "readiness"
 
+_encode = json.JSONEncoder(separators=(",", ":")).encode
+
 
 class ShippedRun(Protocol):
     """What the shipper reads of the worker's readiness session."""
@@ -29,28 +35,53 @@ class ShippedRun(Protocol):
 
 
 class ReportShipper:
-    """Registered on xdist workers: attaches specs and evidence to the reports xdist forwards."""
+    """Registered on xdist workers: attaches evidence to the teardown reports xdist forwards
+    (the session attaches the spec, before it may rewrite the setup report's phase)."""
 
     def __init__(self, run: ShippedRun) -> None:
         self.run = run
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.when == "setup":
-            spec = self.run.specs.get(report.nodeid)
-            if spec is not None:
-                setattr(report, SPEC_ATTRIBUTE, spec_to_dict(spec))
-        elif report.when == "teardown" and self.run.evidence.records:
+        if report.when == "teardown" and self.run.evidence.records:
             records = self.run.evidence.records.pop(report.nodeid, None)
             if records:
                 setattr(report, EVIDENCE_ATTRIBUTE, records)
 
 
-def spec_to_dict(spec: ItemSpec) -> dict[str, Any]:
-    data = asdict(spec)
-    data["severity"] = spec.severity.value
-    return data
+def _fields(spec: ItemSpec) -> list[Any]:
+    return [
+        spec.id,
+        spec.nodeid,
+        spec.title,
+        spec.severity.value,
+        spec.section,
+        spec.weight,
+        spec.owner,
+        spec.docs,
+        spec.remediation,
+        spec.manual,
+    ]
 
 
-def spec_from_dict(data: dict[str, Any]) -> ItemSpec:
-    return ItemSpec(**dict(data, severity=Severity(data["severity"])))
+def _spec(fields: list[Any]) -> ItemSpec:
+    id_, nodeid, title, severity, section, weight, owner, docs, remediation, manual = fields
+    return ItemSpec(
+        id_, nodeid, title, Severity(severity), section, weight, owner, docs, remediation, manual
+    )
+
+
+def spec_to_wire(spec: ItemSpec) -> str:
+    return _encode(_fields(spec))
+
+
+def spec_from_wire(text: str) -> ItemSpec:
+    return _spec(json.loads(text))
+
+
+def specs_to_wire(specs: Iterable[ItemSpec]) -> str:
+    return _encode([_fields(s) for s in specs])
+
+
+def specs_from_wire(text: str) -> list[ItemSpec]:
+    return [_spec(fields) for fields in json.loads(text)]

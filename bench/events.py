@@ -1,0 +1,77 @@
+"""Profiler events per test: a deterministic measure of what a readiness run adds per item.
+
+    .venv/bin/python bench/events.py --tests 1000 [--top 15] [-- extra pytest args]
+
+Runs plain pytest and a JSON-only readiness run on one generated suite (bench/suites.py), each
+in a fresh process under cProfile whose clock is a counter: every function call and return
+is one event, so the counts do not move with the machine's load the way CPU seconds do on a
+shared VM. Prints the events per test of each run, their ratio, and the plugin's functions
+with the most events per test (inclusive). xdist workers are not profiled (run serially).
+"""
+
+from __future__ import annotations
+
+import argparse
+import pstats
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from suites import LAYOUTS, trivial
+
+#: Run in the child: pytest under a profiler whose clock counts events.
+PROFILED = """
+import cProfile, itertools, sys
+import pytest
+profile = cProfile.Profile(itertools.count().__next__, 1.0)
+profile.enable()
+try:
+    pytest.main(sys.argv[2:])
+finally:
+    profile.disable()
+    profile.dump_stats(sys.argv[1])
+"""
+
+
+def events(root: Path, out: Path, args: list[str]) -> pstats.Stats:
+    command = [sys.executable, "-c", PROFILED, str(out), "-q", "-p", "no:cacheprovider", *args]
+    subprocess.run(command, cwd=root, stdout=subprocess.DEVNULL, check=False)
+    return pstats.Stats(str(out))
+
+
+def total(stats: pstats.Stats) -> float:
+    return float(max(entry[3] for entry in stats.stats.values()))  # type: ignore[attr-defined]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--tests", type=int, default=1000)
+    parser.add_argument("--layout", choices=LAYOUTS, default="modules")
+    parser.add_argument("--top", type=int, default=15)
+    parser.add_argument("extra", nargs="*", help="more pytest arguments for both runs")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-events-") as tmp:
+        root = trivial(Path(tmp, "suite"), args.tests, args.layout)
+        plain = events(root, Path(tmp, "plain.prof"), ["-p", "no:readiness", *args.extra])
+        ready = events(
+            root,
+            Path(tmp, "ready.prof"),
+            ["--readiness=bench", "--readiness-json=r.json", *args.extra],
+        )
+    per_plain, per_ready = total(plain) / args.tests, total(ready) / args.tests
+    print(f"plain     {per_plain:9.1f} events per test")
+    print(f"readiness {per_ready:9.1f} events per test ({per_ready / per_plain:.3f}x)")
+    rows = [
+        (entry[3] / args.tests, entry[1], f"{Path(where[0]).name}:{where[2]}")
+        for where, entry in ready.stats.items()  # type: ignore[attr-defined]
+        if "pytest_readiness" in where[0]
+    ]
+    for inclusive, calls, name in sorted(rows, reverse=True)[: args.top]:
+        print(f"{inclusive:9.1f} per test  {calls:>8} calls  {name}")
+
+
+if __name__ == "__main__":
+    main()
