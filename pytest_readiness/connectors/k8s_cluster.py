@@ -13,7 +13,7 @@ from typing import Any
 
 from pytest_readiness.connectors.base import Target
 
-__all__ = ["RESOURCES", "KubernetesCluster", "Object", "Resource", "order"]
+__all__ = ["RESOURCES", "SECRETS", "KubernetesCluster", "Object", "Resource", "order"]
 
 Object = dict[str, Any]
 
@@ -37,6 +37,7 @@ RESOURCES: dict[str, Resource] = {
         Resource("apps", ("v1",), "daemonsets", "DaemonSet", True),
         Resource("", ("v1",), "pods", "Pod", True),
         Resource("", ("v1",), "services", "Service", True),
+        Resource("", ("v1",), "configmaps", "ConfigMap", True),
         Resource("", ("v1",), "serviceaccounts", "ServiceAccount", True),
         Resource("", ("v1",), "resourcequotas", "ResourceQuota", True),
         Resource("", ("v1",), "limitranges", "LimitRange", True),
@@ -67,6 +68,8 @@ RESOURCES: dict[str, Resource] = {
         ),
     )
 }
+#: Not in RESOURCES: checks never list Secrets whole, only through ``secrets_without_data``.
+SECRETS = Resource("", ("v1",), "secrets", "Secret", True)
 
 
 class KubernetesCluster(ABC):
@@ -144,6 +147,23 @@ class KubernetesCluster(ABC):
 
     def cluster_role_bindings(self) -> list[Object]:
         return self.objects(RESOURCES["clusterrolebindings"])
+
+    def secrets_without_data(self) -> list[Object]:
+        """Every Secret in scope as ``apiVersion``, ``kind``, ``metadata`` and ``type`` only.
+
+        Its data never reaches a check. Live, it is listed as a server-side table, so the data
+        is not even sent (it still needs ``list`` on secrets); offline, the manifests' data is
+        dropped here.
+        """
+        return [
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": secret.get("metadata") or {},
+                "type": str(secret.get("type") or "Opaque"),
+            }
+            for secret in self.objects(SECRETS)
+        ]
 
     def source_of(self, obj: Object) -> str | None:
         """``file:line`` of an object read from manifests; None for a live object."""

@@ -18,6 +18,7 @@ from typing import Any
 from pytest_readiness.connectors.base import Target, describe_error, fail
 from pytest_readiness.connectors.k8s_cluster import (
     RESOURCES,
+    SECRETS,
     KubernetesCluster,
     Object,
     Resource,
@@ -27,6 +28,9 @@ from pytest_readiness.errors import AuthFailed, ConfigError, ConnectorError, Mis
 from pytest_readiness.redaction import Redactor
 
 __all__ = ["RESOURCES", "KubernetesCluster", "LiveCluster", "Resource", "connect"]
+
+#: A server-side table of the rows' metadata: what ``kubectl get`` prints, without the data.
+_TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io"
 
 
 class LiveCluster(KubernetesCluster):
@@ -76,6 +80,41 @@ class LiveCluster(KubernetesCluster):
                     break
         return sorted(items, key=order)
 
+    def secrets_without_data(self) -> list[Object]:
+        """Secrets as a server-side table: name, type and metadata per row, never the data."""
+        found = self._resolve(SECRETS)
+        if found is None:
+            return []
+        prefix, _ = found
+        items: list[Object] = []
+        for namespace in self.namespace_scope or (None,):
+            path = f"{prefix}/namespaces/{namespace}/secrets" if namespace else f"{prefix}/secrets"
+            cont = ""
+            while True:
+                query = [("limit", 500), ("includeObject", "Metadata")]
+                query += [("continue", cont)] if cont else []
+                body = self._get(path, query, action="list secrets (metadata) on", accept=_TABLE)
+                items += self._secret_rows(body or {})
+                cont = ((body or {}).get("metadata") or {}).get("continue") or ""
+                if not cont:
+                    break
+        return sorted(items, key=order)
+
+    def _secret_rows(self, table: Object) -> list[Object]:
+        names = [str(c.get("name")) for c in table.get("columnDefinitions") or []]
+        if "Type" not in names:  # a table without types would pass every type check: refuse it
+            raise ConnectorError(f"Cannot list secrets on {self.target}: no Type column")
+        column = names.index("Type")
+        return [
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": (row.get("object") or {}).get("metadata") or {},
+                "type": str(row["cells"][column]),
+            }
+            for row in table.get("rows") or []
+        ]
+
     def serves(self, group: str, version: str, plural: str) -> bool:
         return self._resolve(Resource(group, (version,), plural)) is not None
 
@@ -103,6 +142,7 @@ class LiveCluster(KubernetesCluster):
         *,
         action: str,
         missing_ok: bool = False,
+        accept: str = "application/json",
     ) -> Object | None:
         import urllib3
         from kubernetes.client.exceptions import ApiException
@@ -112,7 +152,7 @@ class LiveCluster(KubernetesCluster):
                 "GET",
                 path,
                 query_params=query,
-                header_params={"Accept": "application/json"},
+                header_params={"Accept": accept},
                 auth_settings=["BearerToken"],
             )
             response = self.client.call_api(
