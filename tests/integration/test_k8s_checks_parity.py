@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.k8s_real, pytest.mark.integration]
 
 DATA = ROOT / "tests" / "data" / "k8s-checks"
 sys.path.insert(0, str(DATA))
-from make_bad import CASES, namespace_of  # noqa: E402
+from make_bad import CASE_THRESHOLDS, CASES, namespace_of  # noqa: E402
 
 #: need runtime state: not applicable to manifests (tested live in test_k8s_checks_live.py)
 RUNTIME = {
@@ -96,9 +96,8 @@ def items(
                     "namespaces": [namespace],
                 }
             )
-    profile = {
-        "profiles": {"parity": {"checks": ["kubernetes"], "timeout": 30, "kubernetes": targets}}
-    }
+    parity = {"checks": ["kubernetes"], "timeout": 30, "kubernetes": targets}
+    profile = {"profiles": {"parity": {**parity, "thresholds": CASE_THRESHOLDS}}}
     (project / "readiness.yaml").write_text(yaml.safe_dump(profile))
     out = project / "result.json"
     done = subprocess.run(

@@ -17,7 +17,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "k8s-checks"
 sys.path.insert(0, str(DATA))
-from make_bad import CASES, namespace_of, render  # noqa: E402
+from make_bad import CASE_THRESHOLDS, CASES, namespace_of, render  # noqa: E402
 
 #: checks a case's one change must break too
 ALSO = {
@@ -47,7 +47,7 @@ def failed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[str]]:
         }
         for check_id in CASES
     ]
-    profile = {"checks": ["kubernetes"], "kubernetes": targets}
+    profile = {"checks": ["kubernetes"], "kubernetes": targets, "thresholds": CASE_THRESHOLDS}
     (project / "readiness.yaml").write_text(yaml.safe_dump({"profiles": {"cases": profile}}))
     out = project / "r.json"
     command = [sys.executable, "-m", "pytest", "--readiness=cases", f"--readiness-json={out}"]

@@ -144,10 +144,23 @@ CASES: dict[str, Callable[[list[Obj]], Any]] = {
     "K8S-RBAC-SECRETS-WILDCARD": lambda o: _find(o, "Role")["rules"].append(
         {"apiGroups": [""], "resources": ["secrets"], "verbs": ["*"]}
     ),
+    "K8S-INGRESS-TLS": lambda o: _find(o, "Ingress")["spec"].pop("tls"),
+    "K8S-INGRESS-RATELIMIT": lambda o: _find(o, "Ingress")["metadata"].pop("annotations"),
+    "K8S-REFS-EXIST": lambda o: _drop(o, "Secret", "api-db"),
+    "K8S-ENV-REQUIRED": lambda o: _api(o)["env"].pop(0),  # LOG_LEVEL
+    "K8S-PROBE-TIMEOUTS": lambda o: _api(o)["livenessProbe"].update(
+        periodSeconds=3, failureThreshold=1
+    ),
     # offline only: a live API server (1.20) would drop the unknown field, not store it
     "K8S-MANIFESTS-VALID": lambda o: _api(o).__setitem__(
         "readinesProbe", _api(o).pop("readinessProbe")
     ),
+}
+
+#: what the cases' profile must state for the checks that are not applicable by default
+CASE_THRESHOLDS: dict[str, Any] = {
+    "k8s_required_env": {"api": ["LOG_LEVEL", "DB_PASSWORD"]},
+    "require_ingress_ratelimit": True,
 }
 
 
