@@ -244,10 +244,10 @@ def _verification_section(v: Verification) -> list[str]:
             f"| {name} | {t.items} | {t.human} | {t.group} | {t.decidable} "
             f"| {_share(t.verified, t.decidable)} | {t.partly} | {t.missing} |"
         )
+    out += ["", "### Proposed checks we lack", ""]
+    if not v.lacking:
+        return [*out, "None: every proposed check has a built-in check, fully or in part.", ""]
     out += [
-        "",
-        "### Proposed checks we lack",
-        "",
         "Ranked by the decidable items each is (one of) the checks for; human items it would",
         "partly cover break ties.",
         "",
