@@ -386,7 +386,7 @@ def plugin_for(profile: Any) -> BuiltinChecks | None:
             )
         return None
     kinds = [kind for kind, targets in profile.targets.items() if targets]
-    if not names and not kinds:  # nothing could be selected: spare every process the parse
+    if not (kinds if names is None else names):  # nothing selectable: spare every process the parse
         return BuiltinChecks(directory, ())
     try:
         modules = discover(directory)
