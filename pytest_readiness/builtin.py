@@ -385,11 +385,13 @@ def plugin_for(profile: Any) -> BuiltinChecks | None:
                 "reinstall pytest-readiness (its wheel ships them under pytest_readiness/checks)",
             )
         return None
+    kinds = [kind for kind, targets in profile.targets.items() if targets]
+    if not (kinds if names is None else names):  # nothing selectable: spare every process the parse
+        return BuiltinChecks(directory, ())
     try:
         modules = discover(directory)
     except BuiltinError as exc:
         raise ConfigError(profile.source, key, f"broken built-in check: {exc}") from None
-    kinds = [kind for kind, targets in profile.targets.items() if targets]
     selection = select(modules, names, kinds, source=profile.source, key=key)
     return BuiltinChecks(directory, selection)
 

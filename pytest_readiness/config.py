@@ -13,9 +13,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from pytest_readiness import config_yaml
 from pytest_readiness.connectors.base import DEFAULT_TIMEOUT, Target
 from pytest_readiness.errors import ConfigError
 from pytest_readiness.links import docs_page
@@ -78,6 +75,11 @@ def load_profile(path: Path, name: str, environ: Mapping[str, str]) -> Profile:
 
 
 def _read(path: Path) -> Any:
+    # PyYAML only here: a run without --readiness (the plugin inert) never reads a config.
+    import yaml
+
+    from pytest_readiness import config_yaml
+
     source = str(path)
     try:
         if path.stat().st_size > config_yaml.MAX_BYTES:

@@ -76,7 +76,7 @@ class RawOutcome(str, enum.Enum):
     NOT_RUN = "not_run"  # planned, selected, but no report arrived
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per item: no __dict__ each
 class ItemSpec:
     """A checklist item as declared: known at collection, before anything runs."""
 
@@ -97,7 +97,7 @@ class ItemSpec:
         return self.id.split("[", 1)[0]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per item: no __dict__ each
 class EvidenceRecord:
     """One observation a check made: what it saw against what it wanted."""
 
@@ -133,7 +133,7 @@ class EvidenceRecord:
         return text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per item: no __dict__ each
 class RawResult:
     """The pytest side of one item's run, reduced from its setup/call/teardown reports."""
 
@@ -295,7 +295,7 @@ class AttestationStatus:
     items: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per item: no __dict__ each
 class ItemResult:
     """A checklist item after the run: the spec, its final outcome and why."""
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from fnmatch import fnmatchcase
 from typing import Any
@@ -481,4 +481,4 @@ def _usable_weight(spec: ItemSpec, policy: Policy) -> ItemSpec:
         return spec
     weight = policy.weights.get(spec.severity, 0.0)
     usable = weight if 0 <= weight <= MAX_WEIGHT else DEFAULT_WEIGHTS[spec.severity]
-    return ItemSpec(**{**vars(spec), "weight": usable})
+    return replace(spec, weight=usable)

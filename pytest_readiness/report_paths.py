@@ -4,12 +4,15 @@ and a report option can never overwrite the config, a test or anything else not 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
 
 _SNIFF_BYTES = 4096
+#: How every --readiness-json result starts (reporters/json_report.py writes these keys first).
+_JSON_RESULT_HEAD = re.compile(r'\s*\{\s*"schema_version"\s*:\s*\d+\s*,\s*"decision"\s*:')
 
 
 def check_report_paths(config: pytest.Config, options: Iterable[str]) -> None:
@@ -48,15 +51,14 @@ def _problem(path: Path, dest: str) -> str | None:
 
 def _is_previous_report(path: Path, dest: str) -> bool:
     try:
-        if dest == "readiness_json":
-            data = json.loads(path.read_text(encoding="utf-8"))
-            return isinstance(data, dict) and "schema_version" in data and "decision" in data
         if dest == "readiness_sarif":
             return _is_our_sarif(json.loads(path.read_text(encoding="utf-8")))
         with path.open("rb") as handle:
             head = handle.read(_SNIFF_BYTES).decode("utf-8", "replace")
     except (OSError, ValueError):
         return False
+    if dest == "readiness_json":  # its head, not the whole file: a result may be megabytes
+        return _JSON_RESULT_HEAD.match(head) is not None
     if dest == "readiness_html":
         return '<meta name="generator" content="pytest-readiness' in head
     if dest == "readiness_md":

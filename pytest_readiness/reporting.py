@@ -14,7 +14,7 @@ import gc
 import importlib
 import os
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,11 +23,12 @@ from typing import Any
 import pytest
 
 from pytest_readiness.errors import ReadinessError
-from pytest_readiness.files import write_atomic
+from pytest_readiness.files import AtomicFile
 from pytest_readiness.model import Verdict
 from pytest_readiness.policy import Policy, exit_status
 
-#: option dest -> module with ``render(verdict) -> str``
+#: option dest -> module with ``render(verdict) -> str`` (and, to stream its file,
+#: ``chunks(verdict)``: the same text in pieces)
 REPORT_RENDERERS: dict[str, str] = {
     "readiness_json": "pytest_readiness.reporters.json_report",
     "readiness_html": "pytest_readiness.reporters.html",
@@ -42,7 +43,7 @@ class Report:
 
     where: str  # the option as the user gave it, for messages: ``--readiness-json=r.json``
     path: Path
-    render: Callable[[Verdict], str]
+    render: Callable[[Verdict], Iterable[str]]  # the text, whole (a str) or in chunks
 
 
 def publish(
@@ -107,9 +108,14 @@ def requested_reports(config: pytest.Config) -> tuple[list[Report], list[str]]:
     return reports, problems
 
 
-def lazy_render(module_name: str) -> Callable[[Verdict], str]:
-    def render(verdict: Verdict) -> str:
+def lazy_render(module_name: str) -> Callable[[Verdict], Iterable[str]]:
+    """The module's ``chunks`` where it has one (streamed to the file), else its ``render``."""
+
+    def render(verdict: Verdict) -> Iterable[str]:
         module: Any = importlib.import_module(module_name)
+        chunks = getattr(module, "chunks", None)
+        if chunks is not None:
+            return chunks(verdict)  # type: ignore[no-any-return]
         return str(module.render(verdict))
 
     return render
@@ -121,31 +127,33 @@ def _junit_report(config: pytest.Config, path: Path, problems: list[str]) -> Rep
 
     try:
         pristine = path.read_text(encoding="utf-8")
-        ET.fromstring(pristine)
+        streamable = junit.is_streamable(pristine)
     except (OSError, ET.ParseError) as exc:
         problems.append(f"cannot add the decision to --junitxml={path}: {exc}")
         return None
     family = str(config.getini("junit_family"))
+    enriched = junit.enrich_chunks if streamable else junit.enrich_text
     return Report(
         f"--junitxml={config.option.xmlpath}",
         path,
-        lambda verdict: junit.enrich_text(pristine, verdict, family),
+        lambda verdict: enriched(pristine, verdict, family),
     )
 
 
 def write_reports(reports: list[Report], verdict: Verdict, problems: list[str]) -> list[Report]:
-    """Render each report on this thread and hand its file to a writer thread: the writes and
-    their fsyncs overlap the rendering of the next report, and at most a couple of rendered
-    reports are held in memory at once. Problems are listed in the order of the reports."""
+    """Render each report on this thread, streamed to a temp file beside its path, and hand
+    the file to a writer thread that fsyncs it and renames it into place: the fsyncs overlap
+    the rendering of the next report, and no report is held whole in memory (one that renders
+    in chunks). Problems are listed in the order of the reports."""
     outcomes: list[Future[Any] | BaseException] = []
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="readiness-write") as writer:
         for report in reports:
             try:
-                text = report.render(verdict)
+                file = _streamed(report, verdict)
             except Exception as exc:  # a renderer bug must not take the other reports down
                 outcomes.append(exc)
             else:
-                outcomes.append(writer.submit(write_atomic, report.path, text))
+                outcomes.append(writer.submit(file.commit))
     written = []
     for report, outcome in zip(reports, outcomes, strict=True):
         error = outcome if isinstance(outcome, BaseException) else outcome.exception()
@@ -154,6 +162,21 @@ def write_reports(reports: list[Report], verdict: Verdict, problems: list[str]) 
         else:
             problems.append(_problem(report.where, error))
     return written
+
+
+def _streamed(report: Report, verdict: Verdict) -> AtomicFile:
+    """The report written to its temp file, not yet in place; nothing left behind on failure."""
+    file = AtomicFile(report.path)
+    try:
+        text = report.render(verdict)
+        if isinstance(text, str):
+            file.handle.write(text)
+        else:
+            file.write_chunks(text)
+    except BaseException:
+        file.discard()
+        raise
+    return file
 
 
 def _problem(where: str, exc: BaseException) -> str:

@@ -10,7 +10,6 @@ never a password.
 from __future__ import annotations
 
 import socket
-import ssl
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -103,6 +102,8 @@ def describe_error(exc: BaseException) -> tuple[type[ConnectorError], str]:
 
     The cause is a short phrase for the standard message; the caller redacts it.
     """
+    import ssl  # here, not at start-up: every driver that can raise its errors loaded it
+
     chain = list(_chain(exc))
     for err in chain:
         if isinstance(err, ssl.SSLCertVerificationError):

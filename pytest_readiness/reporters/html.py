@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Iterator
 from functools import cache
 from importlib import resources
 from types import ModuleType
@@ -72,9 +73,15 @@ def write(verdict: Verdict, path: str, config: object = None) -> None:
 
 
 def render(verdict: Verdict) -> str:
+    return "".join(chunks(verdict))
+
+
+def chunks(verdict: Verdict) -> Iterator[str]:
+    """:func:`render`'s text as the template produces it, streamed to the report's file."""
     jinja2 = _jinja2()  # checked on every call so a missing extra is never masked by the cache
     template = _environment(jinja2).get_template(TEMPLATE)
-    return str(template.render(context(verdict)))
+    for chunk in template.generate(context(verdict)):
+        yield str(chunk)
 
 
 def context(verdict: Verdict) -> dict[str, Any]:

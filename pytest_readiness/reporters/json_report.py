@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from pytest_readiness.files import write_atomic
@@ -20,6 +21,11 @@ SCHEMA_VERSION = 1
 
 
 def to_dict(verdict: Verdict) -> dict[str, Any]:
+    return _fields(verdict, [_item(item) for item in verdict.items])
+
+
+def _fields(verdict: Verdict, items: list[dict[str, Any]] | None) -> dict[str, Any]:
+    """Every field, in order; without ``items`` when None (rendered one at a time)."""
     run = verdict.run
     data: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
@@ -46,7 +52,6 @@ def to_dict(verdict: Verdict) -> dict[str, Any]:
             }
             for row in verdict.sections
         ],
-        "items": [_item(item) for item in verdict.items],
         "waivers": [
             {
                 "id": s.waiver.id,
@@ -92,6 +97,8 @@ def to_dict(verdict: Verdict) -> dict[str, Any]:
             "policy": run.policy,
         },
     }
+    if items is not None:
+        data = dict(_insert_items(data, items))
     shard = verdict.scope.shard
     if shard is not None:  # absent unless --readiness-shard (docs/json-report.md)
         data["scope"]["shard"] = {
@@ -102,6 +109,14 @@ def to_dict(verdict: Verdict) -> dict[str, Any]:
     if verdict.baseline is not None:  # absent without --readiness-baseline (docs/json-report.md)
         data["baseline"] = _baseline(verdict.baseline)
     return data
+
+
+def _insert_items(data: dict[str, Any], items: list[dict[str, Any]]) -> Iterator[tuple[str, Any]]:
+    """The fields with ``items`` in its documented place, after ``sections``."""
+    for key, value in data.items():
+        yield key, value
+        if key == "sections":
+            yield "items", items
 
 
 def _baseline(diff: BaselineDiff) -> dict[str, Any]:
@@ -151,17 +166,29 @@ def _tally(tally: Tally) -> dict[str, Any]:
 
 
 def render(verdict: Verdict) -> str:
-    """Indented at the top, one compact line per item: readable, diffable, and fast.
+    """Indented at the top, one compact line per item: readable, diffable, and fast."""
+    return "".join(chunks(verdict))
+
+
+def chunks(verdict: Verdict) -> Iterator[str]:
+    """:func:`render`'s text in pieces, an item line at a time: a report of 10,000 items is
+    written without its whole text, or a dict per item, held in memory at once.
 
     ``json.dumps(indent=...)`` falls back to the pure-Python encoder, which costs about a second
     for 10,000 items; compact items go through the C encoder.
     """
-    data = to_dict(verdict)
-    items = data.pop("items")
-    head = json.dumps(data, indent=2, ensure_ascii=False, default=str, allow_nan=False)
-    lines = ",\n    ".join(map(_ITEM_ENCODER.encode, items))
-    body = f'"items": [\n    {lines}\n  ]' if items else '"items": []'
-    return _escape_unsafe(f"{head[:-2]},\n  {body}\n}}\n")
+    head = json.dumps(
+        _fields(verdict, None), indent=2, ensure_ascii=False, default=str, allow_nan=False
+    )
+    yield _escape_unsafe(f"{head[:-2]},\n  ")
+    if not verdict.items:
+        yield '"items": []\n}\n'
+        return
+    separator = '"items": [\n    '
+    for item in verdict.items:
+        yield separator + _escape_unsafe(_ITEM_ENCODER.encode(_item(item)))
+        separator = ",\n    "
+    yield "\n  ]\n}\n"
 
 
 #: One encoder for every item line: json.dumps with options builds a new one per call.

@@ -24,7 +24,8 @@ from __future__ import annotations
 import os
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import cast
 
 from pytest_readiness.model import ItemResult, Verdict
 from pytest_readiness.reporters.terminal import render
@@ -42,11 +43,17 @@ _ILLEGAL_XML = re.compile(
 )
 
 
+XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>'
+#: Characters of a JUnit file parsed at a time, and elements serialized at a time, when streamed.
+_FEED = 1 << 16
+_BATCH = 500
+
+
 def enrich_text(pristine: str, verdict: Verdict, family: str) -> str:
     """The JUnit file pytest wrote (``pristine``) with the readiness data added."""
     root = ET.fromstring(pristine)
     enrich(root, verdict, family)
-    return '<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(root, encoding="unicode")
+    return XML_DECLARATION + ET.tostring(root, encoding="unicode")
 
 
 def enrich(root: ET.Element, verdict: Verdict, family: str) -> None:
@@ -56,23 +63,177 @@ def enrich(root: ET.Element, verdict: Verdict, family: str) -> None:
     if suite is None:
         suite = ET.SubElement(root, "testsuite", name="pytest", tests="0", failures="0", errors="0")
     _properties(suite).extend(_property(n, v) for n, v in suite_properties(verdict))
+    by_nodeid = _items_by_nodeid(verdict, family)
+    _tag_cases(root, by_nodeid)
+    case = _decision_case(verdict, family)
+    suite.append(case)
+    for node in (suite, root) if root is not suite else (suite,):
+        _bump_for(node, case)
+
+
+def is_streamable(pristine: str) -> bool:
+    """Whether :func:`enrich_chunks` can enrich this file as it reads it: the layout pytest's
+    junitxml writes (``<testsuites>`` whose first child is the ``<testsuite>``, a suite
+    ``<properties>`` only as the suite's first child, no text around the two). Reads the whole
+    file without keeping its tree; raises ``ET.ParseError`` if it is not XML."""
+    streamable = True
+    path: list[ET.Element] = []
+    root: ET.Element | None = None
+    suite: ET.Element | None = None
+    suite_children = 0
+    for event, element in _events(pristine):
+        if event == "start":
+            if not path:
+                root = element
+                streamable &= element.tag == "testsuites"
+            elif len(path) == 1 and suite is None:
+                suite = element
+                streamable &= element.tag == "testsuite"
+            elif len(path) == 2 and path[1] is suite:
+                suite_children += 1
+                streamable &= element.tag != "properties" or suite_children == 1
+            path.append(element)
+            continue
+        path.pop()
+        if len(path) == 2:  # read: keep no tree
+            _drop(path[1], element)
+    for node in (root, suite):
+        streamable &= node is not None and node.text is None and node.tail is None
+    return streamable
+
+
+def enrich_chunks(pristine: str, verdict: Verdict, family: str) -> Iterator[str]:
+    """:func:`enrich_text`'s text for a file :func:`is_streamable` accepts, in pieces: each
+    testcase is enriched and written as it is read, so neither the tree of a 10,000-test file
+    nor the enriched text is held whole."""
+    by_nodeid = _items_by_nodeid(verdict, family)
+    case = _decision_case(verdict, family)
+    yield XML_DECLARATION
+    path: list[ET.Element] = []
+    suite: ET.Element | None = None
+    suite_open = False
+    batch: list[ET.Element] = []
+    for event, element in _events(pristine):
+        if event == "start":
+            if len(path) == 1 and suite is None:
+                suite = element
+                _bump_for(path[0], case)
+                yield _start_tag(path[0])
+            elif len(path) == 2 and path[1] is suite and not suite_open:
+                suite_open = True
+                yield from _open_suite(suite, case, verdict, own=element.tag != "properties")
+            path.append(element)
+            continue
+        path.pop()
+        if len(path) == 2 and path[1] is suite:
+            if element.tag == "properties":  # the suite's own, first (see is_streamable)
+                element.extend(_property(n, v) for n, v in suite_properties(verdict))
+            _tag_cases(element, by_nodeid)
+            batch.append(element)
+            _drop(suite, element)
+            if len(batch) >= _BATCH:
+                yield _children_text(batch)
+                batch.clear()
+        elif len(path) == 1:
+            if element is suite:
+                if not suite_open:
+                    suite_open = True
+                    yield from _open_suite(suite, case, verdict, own=True)
+                batch.append(case)
+                yield _children_text(batch)
+                batch.clear()
+                yield f"</{suite.tag}>"
+            else:
+                _tag_cases(element, by_nodeid)
+                yield _children_text([element])
+            _drop(path[0], element)
+        elif not path:
+            yield f"</{element.tag}>"
+
+
+def _open_suite(
+    suite: ET.Element, case: ET.Element, verdict: Verdict, *, own: bool
+) -> Iterator[str]:
+    """The suite's start tag, counters bumped, and its ``<properties>`` if it had none."""
+    _bump_for(suite, case)
+    yield _start_tag(suite)
+    if own:
+        properties = suite_properties(verdict)  # never empty: the decision is one
+        yield "<properties>"
+        for start in range(0, len(properties), _BATCH):
+            batch = properties[start : start + _BATCH]
+            yield _children_text([_property(n, v) for n, v in batch])
+        yield "</properties>"
+
+
+def _events(text: str) -> Iterator[tuple[str, ET.Element]]:
+    """Start and end events, each handed on only once the next one was read: by then the
+    parser has set the element's text and tail."""
+    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
+    held: tuple[str, ET.Element] | None = None
+    for offset in range(0, len(text) + _FEED, _FEED):
+        if offset < len(text):
+            parser.feed(text[offset : offset + _FEED])
+        else:
+            parser.close()
+        for event in parser.read_events():  # (kind, element) for start and end events
+            if held is not None:
+                yield held
+            held = cast(tuple[str, ET.Element], event)
+    if held is not None:
+        yield held
+
+
+def _start_tag(element: ET.Element) -> str:
+    """``<tag attributes>`` as ElementTree writes it."""
+    shell = ET.Element(element.tag, element.attrib)
+    text = ET.tostring(shell, encoding="unicode", short_empty_elements=False)
+    return text[: -len(f"</{element.tag}>")]
+
+
+def _children_text(elements: list[ET.Element]) -> str:
+    """The elements as ElementTree writes them inside their parent (one call for many)."""
+    wrapper = ET.Element("w")
+    wrapper.extend(elements)
+    return ET.tostring(wrapper, encoding="unicode")[len("<w>") : -len("</w>")]
+
+
+def _drop(parent: ET.Element, child: ET.Element) -> None:
+    if len(parent) and parent[0] is child:
+        del parent[0]
+    else:
+        parent.remove(child)
+
+
+def _items_by_nodeid(verdict: Verdict, family: str) -> dict[str, ItemResult]:
+    """Items whose testcases get properties: xunit1 only (xunit2's schema forbids them)."""
+    if family not in LEGACY_FAMILIES:
+        return {}
     # pytest wrote the tag's value as it writes any value: illegal XML characters as #xNN.
-    by_nodeid = {_xml_safe(item.spec.nodeid): item for item in verdict.items}
+    return {_xml_safe(item.spec.nodeid): item for item in verdict.items}
+
+
+def _tag_cases(root: ET.Element, by_nodeid: dict[str, ItemResult]) -> None:
     for case, nodeid in _take_nodeid_tags(root):
-        item = by_nodeid.get(nodeid) if family in LEGACY_FAMILIES else None
+        item = by_nodeid.get(nodeid)
         if item is not None:
             _properties(case).extend(_property(n, v) for n, v in _item_properties(item))
+
+
+def _decision_case(verdict: Verdict, family: str) -> ET.Element:
     case = decision_testcase(verdict)
     if family in LEGACY_FAMILIES:  # xunit1 testcases carry file/line (annotation actions)
         file, line = config_location(verdict)
         if file:
             case.set("file", _xml_safe(file))
             case.set("line", str(line))
-    suite.append(case)
-    failed = case.find("failure") is not None
-    for node in (suite, root) if root is not suite else (suite,):
-        _bump(node, "tests", 1)
-        _bump(node, "failures", 1 if failed else 0)
+    return case
+
+
+def _bump_for(node: ET.Element, case: ET.Element) -> None:
+    """Count the decision testcase in a suite's (or the root's) counters."""
+    _bump(node, "tests", 1)
+    _bump(node, "failures", 1 if case.find("failure") is not None else 0)
 
 
 def decision_passes(verdict: Verdict) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from pytest_readiness.files import write_atomic
 from pytest_readiness.model import (
@@ -89,19 +89,32 @@ def _ends_a_line(path: str) -> bool:
 
 
 def render(verdict: Verdict) -> str:
-    parts = [_header(verdict), RULE, _decision(verdict)]
+    return "".join(chunks(verdict))
+
+
+def chunks(verdict: Verdict) -> Iterator[str]:
+    """:func:`render`'s text a part (a section) at a time, streamed to the report's file."""
+    separator = ""
+    for part in _parts(verdict):
+        if part:
+            yield separator + part
+            separator = "\n\n"
+    yield "\n"
+
+
+def _parts(verdict: Verdict) -> Iterator[str]:
+    yield from (_header(verdict), RULE, _decision(verdict))
     if verdict.baseline is not None:
-        parts.append(_baseline(verdict))
-    parts.append(RULE)
+        yield _baseline(verdict)
+    yield RULE
     by_section: dict[str, list[ItemResult]] = {}
     for item in verdict.items:
         by_section.setdefault(item.spec.section, []).append(item)
     for number, row in enumerate(verdict.sections, 1):
-        parts.append(_section(number, row, by_section.get(row.section, [])))
+        yield _section(number, row, by_section.get(row.section, []))
     if verdict.waivers or verdict.attestations:
-        parts += [RULE, _waivers_and_attestations(verdict)]
-    parts += [RULE, _overall(verdict)]
-    return "\n\n".join(p for p in parts if p) + "\n"
+        yield from (RULE, _waivers_and_attestations(verdict))
+    yield from (RULE, _overall(verdict))
 
 
 def render_summary(verdict: Verdict) -> str:
