@@ -43,6 +43,30 @@ _MAX_IN_MESSAGE = 8
 _cache: weakref.WeakKeyDictionary[KubernetesCluster, dict[Any, Any]] = weakref.WeakKeyDictionary()
 
 
+#: Why a check that reads runtime state is not applicable to rendered manifests.
+OFFLINE = "N/A: rendered manifests have no runtime state; run against a live cluster for this check"
+
+
+def live_only(cluster: KubernetesCluster) -> None:
+    """Skip as not applicable, with ``OFFLINE``, unless the target is a live cluster."""
+    if not cluster.is_live:
+        pytest.skip(OFFLINE)
+
+
+def object_name(obj: Object) -> str:
+    return str((obj.get("metadata") or {}).get("name") or "")
+
+
+def object_namespace(obj: Object) -> str:
+    return str((obj.get("metadata") or {}).get("namespace") or "")
+
+
+def app_namespaces(cluster: KubernetesCluster, *excluded: str) -> list[str]:
+    """Namespaces running workloads or named by the target, without kube-* and ``excluded``."""
+    names = {w.namespace for w in workloads(cluster)} | set(cluster.namespace_scope or ())
+    return sorted(n for n in names if n and not n.startswith("kube-") and n not in excluded)
+
+
 def listed(cluster: KubernetesCluster, plural: str) -> list[Object]:
     """``cluster.objects`` of a facade resource, listed once per run and target (read-only)."""
     cached = _cache.setdefault(cluster, {})

@@ -20,7 +20,9 @@ import pytest
 
 from ._k8s import (
     Finding,
+    app_namespaces,
     listed,
+    live_only,
     message,
     pod_ready,
     pods_everywhere,
@@ -44,13 +46,7 @@ THRESHOLDS = {
     "K8S-MANIFESTS-VALID": {"k8s_schema_version": "1.30.0"},
 }
 SECTION = "Kubernetes cluster"
-OFFLINE = "N/A: rendered manifests have no runtime state; run against a live cluster for this check"
 _BUILTIN_ROLES = {"cluster-admin", "admin", "edit", "view"}
-
-
-def _live_only(k8s_api: Any) -> None:
-    if not k8s_api.is_live:
-        pytest.skip(OFFLINE)
 
 
 def _version(text: str) -> tuple[int, int]:
@@ -71,7 +67,7 @@ def test_k8s_server_runs_a_supported_version(k8s_api: Any, evidence: Any, readin
 
     The server's /version (major.minor) is at least ``min_k8s_version``.
     """
-    _live_only(k8s_api)
+    live_only(k8s_api)
     minimum = str(
         readiness.threshold("min_k8s_version", THRESHOLDS["K8S-VERSION-MIN"]["min_k8s_version"])
     )
@@ -136,7 +132,7 @@ def test_k8s_server_version_is_still_supported(k8s_api: Any, evidence: Any, read
     with extended support sets its own per minor in ``k8s_end_of_support`` (e.g.
     ``{"1.30": "2026-07-23"}``).
     """
-    _live_only(k8s_api)
+    live_only(k8s_api)
     overrides = readiness.threshold(
         "k8s_end_of_support", THRESHOLDS["K8S-VERSION-SUPPORTED"]["k8s_end_of_support"]
     )
@@ -174,7 +170,7 @@ def test_k8s_nodes_are_ready_without_pressure(k8s_api: Any, evidence: Any, readi
     Each Node has condition Ready=True, no MemoryPressure, DiskPressure or PIDPressure, and is
     not cordoned. A cluster without nodes fails: nothing could run.
     """
-    _live_only(k8s_api)
+    live_only(k8s_api)
     nodes = listed(k8s_api, "nodes")
     findings = []
     for node in nodes:
@@ -219,7 +215,7 @@ def test_k8s_pods_are_ready_and_stable(k8s_api: Any, evidence: Any, readiness: A
     Every pod in scope that has not completed is Running with condition Ready=True, and no
     container restarted more than ``max_restarts`` times.
     """
-    _live_only(k8s_api)
+    live_only(k8s_api)
     limit = int(readiness.threshold("max_restarts", THRESHOLDS["K8S-PODS-READY"]["max_restarts"]))
     pods = [
         p for p in listed(k8s_api, "pods") if (p.get("status") or {}).get("phase") != "Succeeded"
@@ -270,7 +266,7 @@ def test_k8s_rollouts_are_complete(k8s_api: Any, evidence: Any, readiness: Any) 
     The controller has observed the latest generation, and updated, ready and available
     replicas all equal the desired replicas.
     """
-    _live_only(k8s_api)
+    live_only(k8s_api)
     items = [w for w in workloads(k8s_api) if w.kind in ("Deployment", "StatefulSet")]
     findings = []
     for workload in items:
@@ -310,14 +306,9 @@ def test_k8s_rollouts_are_complete(k8s_api: Any, evidence: Any, readiness: Any) 
     )
 
 
-def _app_namespaces(k8s_api: Any) -> list[str]:
-    names = {w.namespace for w in workloads(k8s_api)} | set(k8s_api.namespace_scope or ())
-    return sorted(n for n in names if n and not n.startswith("kube-"))
-
-
 def _namespace_findings(k8s_api: Any, plural: str, setting: str) -> tuple[list[Finding], int]:
     present = {(o.get("metadata") or {}).get("namespace") for o in listed(k8s_api, plural)}
-    namespaces = _app_namespaces(k8s_api)
+    namespaces = app_namespaces(k8s_api)
     findings = [
         Finding(
             subject(k8s_api, {"kind": "Namespace", "metadata": {"name": n}}),
@@ -348,7 +339,7 @@ def test_k8s_namespaces_enforce_pod_security(k8s_api: Any, evidence: Any, readin
     level = str(readiness.threshold("psa_level", THRESHOLDS["K8S-PSA-LABELS"]["psa_level"]))
     allowed = {"restricted"} if level == "restricted" else {"restricted", "baseline"}
     objects = {(n.get("metadata") or {}).get("name"): n for n in listed(k8s_api, "namespaces")}
-    namespaces = _app_namespaces(k8s_api)
+    namespaces = app_namespaces(k8s_api)
     findings = []
     for name in namespaces:
         obj = objects.get(name) or {"kind": "Namespace", "metadata": {"name": name}}
@@ -418,7 +409,7 @@ def test_k8s_resource_quotas_have_room(k8s_api: Any, evidence: Any, readiness: A
     is not counted). A quota whose usage the API server has not computed fails. Not applicable
     where no ResourceQuota exists (K8S-NS-QUOTA asks for them).
     """
-    _live_only(k8s_api)
+    live_only(k8s_api)
     limit = float(
         readiness.threshold(
             "max_quota_usage_percent", THRESHOLDS["K8S-QUOTA-USAGE"]["max_quota_usage_percent"]
@@ -492,7 +483,7 @@ def test_k8s_cluster_has_a_default_storage_class(k8s_api: Any, evidence: Any) ->
     At least one StorageClass exists and exactly one carries
     storageclass.kubernetes.io/is-default-class=true.
     """
-    _live_only(k8s_api)
+    live_only(k8s_api)
     classes = listed(k8s_api, "storageclasses")
     default = [
         (c.get("metadata") or {}).get("name")
@@ -555,7 +546,7 @@ def test_k8s_an_ingress_controller_serves_the_ingresses(
     AWS Load Balancer Controller, others from ``ingress_controller_labels``
     (``{controller: {label: value}}``). Not applicable without Ingresses and IngressClasses.
     """
-    _live_only(k8s_api)
+    live_only(k8s_api)
     labels_of = dict(CONTROLLER_LABELS)
     labels_of.update(
         readiness.threshold(
@@ -638,7 +629,7 @@ def test_k8s_autoscalers_are_active_and_below_their_maximum(
     ScalingActive is not False (it can read its metrics), and currentReplicas is below
     maxReplicas: an HPA at its maximum has no room left for the next peak.
     """
-    _live_only(k8s_api)
+    live_only(k8s_api)
     hpas = listed(k8s_api, "horizontalpodautoscalers")
     findings = []
     for hpa in hpas:
@@ -677,7 +668,7 @@ def test_k8s_volume_claims_are_bound(k8s_api: Any, evidence: Any, readiness: Any
 
     Every PersistentVolumeClaim in scope has status.phase Bound.
     """
-    _live_only(k8s_api)
+    live_only(k8s_api)
     claims = listed(k8s_api, "persistentvolumeclaims")
     findings = [
         Finding(
@@ -734,7 +725,7 @@ def test_k8s_certificates_are_ready_and_not_expiring(
     app.kubernetes.io/name=cert-manager, component controller) in any namespace. Not
     applicable where no Certificate exists and cert-manager is not required.
     """
-    _live_only(k8s_api)
+    live_only(k8s_api)
     days = int(
         readiness.threshold("cert_min_days", THRESHOLDS["K8S-CERTMANAGER-READY"]["cert_min_days"])
     )

@@ -23,7 +23,17 @@ from typing import Any
 
 import pytest
 
-from ._k8s import Finding, Workload, listed, message, record, subject, workloads
+from ._k8s import (
+    Finding,
+    Workload,
+    listed,
+    message,
+    object_name,
+    object_namespace,
+    record,
+    subject,
+    workloads,
+)
 
 DOMAIN = "kubernetes"
 TARGET_KIND = "kubernetes"
@@ -50,14 +60,6 @@ _secrets: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], str]] = weakref.W
 # -- what exists ---------------------------------------------------------------------------------
 
 
-def _namespace(obj: dict[str, Any]) -> str:
-    return str((obj.get("metadata") or {}).get("namespace") or "")
-
-
-def _name(obj: dict[str, Any]) -> str:
-    return str((obj.get("metadata") or {}).get("name") or "")
-
-
 def _external(readiness: Any) -> set[tuple[str, str, str]]:
     """``k8s_external_objects`` as (namespace or '*', Kind, name); a malformed entry fails."""
     entries = readiness.threshold("k8s_external_objects", [])
@@ -79,20 +81,23 @@ def _secret_types(k8s_api: Any) -> dict[tuple[str, str], str]:
     """(namespace, name) -> type of every Secret, plus offline what rendered objects produce."""
     if k8s_api in _secrets:
         return _secrets[k8s_api]
-    types = {(_namespace(s), _name(s)): str(s.get("type")) for s in k8s_api.secrets_without_data()}
+    types = {
+        (object_namespace(s), object_name(s)): str(s.get("type"))
+        for s in k8s_api.secrets_without_data()
+    }
     if not k8s_api.is_live:  # live, a producer's Secret exists by now or it is missing
         for cert in k8s_api.custom_objects("cert-manager.io", "v1", "certificates"):
             secret = str((cert.get("spec") or {}).get("secretName") or "")
-            types.setdefault((_namespace(cert), secret), TLS_TYPE)
+            types.setdefault((object_namespace(cert), secret), TLS_TYPE)
         for sealed in k8s_api.custom_objects("bitnami.com", "v1alpha1", "sealedsecrets"):
             template = (sealed.get("spec") or {}).get("template") or {}
             kind = str(template.get("type") or "Opaque")
-            types.setdefault((_namespace(sealed), _name(sealed)), kind)
+            types.setdefault((object_namespace(sealed), object_name(sealed)), kind)
         for external in k8s_api.custom_objects("external-secrets.io", "v1beta1", "externalsecrets"):
             target = (external.get("spec") or {}).get("target") or {}
             kind = str(((target.get("template") or {}).get("type")) or "Opaque")
             types.setdefault(
-                (_namespace(external), str(target.get("name") or _name(external))), kind
+                (object_namespace(external), str(target.get("name") or object_name(external))), kind
             )
     _secrets[k8s_api] = types
     return types
@@ -100,7 +105,8 @@ def _secret_types(k8s_api: Any) -> dict[tuple[str, str], str]:
 
 def _configmap_keys(k8s_api: Any) -> dict[tuple[str, str], set[str]]:
     return {
-        (_namespace(c), _name(c)): set(c.get("data") or {}) | set(c.get("binaryData") or {})
+        (object_namespace(c), object_name(c)): set(c.get("data") or {})
+        | set(c.get("binaryData") or {})
         for c in listed(k8s_api, "configmaps")
     }
 
@@ -268,7 +274,7 @@ def _tls_secret_problem(
     k8s_api: Any, ingress: dict[str, Any], name: str, external: set[tuple[str, str, str]]
 ) -> str | None:
     """Why the TLS Secret ``name`` of ``ingress`` will not serve a certificate, or None."""
-    ns = _namespace(ingress)
+    ns = object_namespace(ingress)
     if not k8s_api.is_live:
         annotations = (ingress.get("metadata") or {}).get("annotations") or {}
         if _listed_as_external(external, ns, "Secret", name) or any(
@@ -347,7 +353,7 @@ def test_k8s_ingress_hosts_are_served_over_tls(k8s_api: Any, evidence: Any, read
                             None,
                             "spec.tls[].secretName",
                             f"{problem} (host {host})",
-                            f"a {TLS_TYPE} Secret in {_namespace(ingress)}",
+                            f"a {TLS_TYPE} Secret in {object_namespace(ingress)}",
                         )
                     )
     if unverified:
@@ -428,7 +434,8 @@ def _offline_secret_keys(k8s_api: Any) -> dict[tuple[str, str], set[str]]:
     from pytest_readiness.connectors.k8s_cluster import SECRETS
 
     return {
-        (_namespace(s), _name(s)): set(s.get("data") or {}) | set(s.get("stringData") or {})
+        (object_namespace(s), object_name(s)): set(s.get("data") or {})
+        | set(s.get("stringData") or {})
         for s in k8s_api.objects(SECRETS)
     }
 
@@ -526,7 +533,7 @@ def _traefik_limiters(k8s_api: Any) -> set[str]:
         for middleware in k8s_api.custom_objects(group, "v1alpha1", "middlewares"):
             spec = middleware.get("spec") or {}
             if spec.get("rateLimit") or spec.get("inFlightReq"):
-                found.add(f"{_namespace(middleware)}-{_name(middleware)}@kubernetescrd")
+                found.add(f"{object_namespace(middleware)}-{object_name(middleware)}@kubernetescrd")
     return found
 
 
@@ -536,8 +543,8 @@ def _kong_limiters(k8s_api: Any) -> set[tuple[str, str]]:
     for plural in ("kongplugins", "kongclusterplugins"):
         for plugin in k8s_api.custom_objects("configuration.konghq.com", "v1", plural):
             if plugin.get("plugin") in KONG_RATE_PLUGINS:
-                ns = _namespace(plugin) if plural == "kongplugins" else "*"
-                found.add((ns, _name(plugin)))
+                ns = object_namespace(plugin) if plural == "kongplugins" else "*"
+                found.add((ns, object_name(plugin)))
     return found
 
 
@@ -551,7 +558,7 @@ def _rate_limit(
             if value.isdigit() and int(value) > 0:
                 return True, f"{key}={value}"
             return False, f"{key}={value!r} (not a positive number)"
-    ns = _namespace(ingress)
+    ns = object_namespace(ingress)
     names = [
         m.strip() for m in str(annotations.get(TRAEFIK_MIDDLEWARES, "")).split(",") if m.strip()
     ]

@@ -23,9 +23,13 @@ from ._k8s import (
     Finding,
     Object,
     Workload,
+    app_namespaces,
     listed,
     listed_resource,
+    live_only,
     message,
+    object_name,
+    object_namespace,
     record,
     selects,
     subject,
@@ -52,7 +56,6 @@ THRESHOLDS = {
     },
 }
 SECTION = "Kubernetes ecosystem"
-OFFLINE = "N/A: rendered manifests have no runtime state; run against a live cluster for this check"
 
 PEER_AUTHENTICATIONS = Resource(
     "security.istio.io", ("v1", "v1beta1"), "peerauthentications", "PeerAuthentication"
@@ -89,35 +92,16 @@ CERT_MANAGER_CA = (
 )
 
 
-def _live_only(k8s_api: Any) -> None:
-    if not k8s_api.is_live:
-        pytest.skip(OFFLINE)
-
-
 def _meta(obj: Object) -> Object:
     return obj.get("metadata") or {}
-
-
-def _name(obj: Object) -> str:
-    return str(_meta(obj).get("name") or "")
-
-
-def _namespace(obj: Object) -> str:
-    return str(_meta(obj).get("namespace") or "")
 
 
 def _in_scope(k8s_api: Any, namespace: str) -> bool:
     return k8s_api.namespace_scope is None or namespace in k8s_api.namespace_scope
 
 
-def _app_namespaces(k8s_api: Any, *excluded: str) -> list[str]:
-    """Namespaces running workloads or named by the target, without kube-* and ``excluded``."""
-    names = {w.namespace for w in workloads(k8s_api)} | set(k8s_api.namespace_scope or ())
-    return sorted(n for n in names if n and not n.startswith("kube-") and n not in excluded)
-
-
 def _namespace_objects(k8s_api: Any) -> dict[str, Object]:
-    return {_name(n): n for n in listed(k8s_api, "namespaces")}
+    return {object_name(n): n for n in listed(k8s_api, "namespaces")}
 
 
 def _namespace_subject(k8s_api: Any, namespaces: dict[str, Object], name: str) -> Workload:
@@ -184,7 +168,8 @@ def _pods_of(k8s_api: Any, workload: Workload) -> list[Object]:
     return [
         p
         for p in listed(k8s_api, "pods")
-        if _namespace(p) == workload.namespace and selects(selector, _meta(p).get("labels") or {})
+        if object_namespace(p) == workload.namespace
+        and selects(selector, _meta(p).get("labels") or {})
     ]
 
 
@@ -197,7 +182,7 @@ def _without_proxy(k8s_api: Any, workload: Workload, mesh: str) -> list[str]:
         names = {c.get("name") for c in (spec.get("containers") or [])}
         names |= {c.get("name") for c in (spec.get("initContainers") or [])}
         if proxy not in names:
-            missing.append(_name(pod))
+            missing.append(object_name(pod))
     return missing
 
 
@@ -228,7 +213,7 @@ def test_k8s_mesh_workloads_carry_the_sidecar(k8s_api: Any, evidence: Any, readi
         )
     )
     namespaces = _namespace_objects(k8s_api)
-    apps = set(_app_namespaces(k8s_api, root))
+    apps = set(app_namespaces(k8s_api, root))
     findings = []
     checked = 0
     for workload in workloads(k8s_api):
@@ -280,7 +265,7 @@ def _istio_effective(
         wide = [
             p
             for p in policies
-            if _namespace(p) == scope
+            if object_namespace(p) == scope
             and not (p.get("spec") or {}).get("selector")
             and _istio_mode(p) != "UNSET"
         ]
@@ -291,8 +276,8 @@ def _istio_effective(
 
 
 def _ref(obj: Object) -> str:
-    namespace = _namespace(obj)
-    return f"{namespace + '/' if namespace else ''}{obj.get('kind')}/{_name(obj)}"
+    namespace = object_namespace(obj)
+    return f"{namespace + '/' if namespace else ''}{obj.get('kind')}/{object_name(obj)}"
 
 
 @pytest.mark.critical(
@@ -330,11 +315,11 @@ def test_k8s_mesh_enforces_mutual_tls(k8s_api: Any, evidence: Any, readiness: An
         by_namespace.setdefault(workload.namespace, []).append(workload)
     findings = []
     checked = 0
-    for name in _app_namespaces(k8s_api, root):
+    for name in app_namespaces(k8s_api, root):
         namespace = namespaces.get(name) or {}
         meshes = {_injection(w, namespace)[0] for w in by_namespace.get(name, [])}
         meshes.add(_mesh_of_namespace(namespace))
-        if any(_namespace(p) in (name, root) for p in policies):
+        if any(object_namespace(p) in (name, root) for p in policies):
             meshes.add("istio")  # a policy of its own, or a mesh-wide one
         meshes.discard(None)
         who = _namespace_subject(k8s_api, namespaces, name)
@@ -350,7 +335,9 @@ def test_k8s_mesh_enforces_mutual_tls(k8s_api: Any, evidence: Any, readiness: An
             mode, origin = _istio_effective(policies, name, root)
             if mode != "STRICT":
                 shown = f"{mode} ({_ref(origin) if origin else 'Istio default, no policy'})"
-                source = subject(k8s_api, origin) if origin and _namespace(origin) == name else who
+                source = (
+                    subject(k8s_api, origin) if origin and object_namespace(origin) == name else who
+                )
                 findings.append(Finding(source, None, "spec.mtls.mode", shown, "STRICT"))
         if "linkerd" in meshes:
             annotations = _meta(namespace).get("annotations") or {}
@@ -369,7 +356,7 @@ def test_k8s_mesh_enforces_mutual_tls(k8s_api: Any, evidence: Any, readiness: An
                     )
     for peer in policies:  # workload-selector policies override the namespace's mode
         spec = peer.get("spec") or {}
-        if not spec.get("selector") or not _in_scope(k8s_api, _namespace(peer)):
+        if not spec.get("selector") or not _in_scope(k8s_api, object_namespace(peer)):
             continue
         checked += 1
         weak = {"spec.mtls.mode": _istio_mode(peer)}
@@ -411,7 +398,7 @@ def test_k8s_rbac_api_is_served(k8s_api: Any, evidence: Any) -> None:
     server that its API does not show; a server without the RBAC API cannot run the RBAC
     authorizer.
     """
-    _live_only(k8s_api)
+    live_only(k8s_api)
     missing = [
         plural
         for plural in RBAC_RESOURCES
@@ -434,13 +421,15 @@ def test_k8s_rbac_api_is_served(k8s_api: Any, evidence: Any) -> None:
 
 def _workload_keys(k8s_api: Any) -> set[tuple[str, str, str]]:
     keys = {(w.namespace, w.kind, w.name) for w in workloads(k8s_api)}
-    keys |= {(_namespace(r), "Rollout", _name(r)) for r in listed_resource(k8s_api, ROLLOUTS)}
+    keys |= {
+        (object_namespace(r), "Rollout", object_name(r)) for r in listed_resource(k8s_api, ROLLOUTS)
+    }
     return keys
 
 
 def _target(obj: Object, field: str = "targetRef") -> tuple[str, str, str]:
     ref = (obj.get("spec") or {}).get(field) or {}
-    return _namespace(obj), str(ref.get("kind")), str(ref.get("name"))
+    return object_namespace(obj), str(ref.get("kind")), str(ref.get("name"))
 
 
 def _scales_on_resources(hpa: Object) -> list[str]:
@@ -626,7 +615,7 @@ def test_k8s_external_secrets_are_synced(k8s_api: Any, evidence: Any, readiness:
     ``require_external_secrets: true`` every application namespace has at least one. Not
     applicable without ExternalSecrets when none is required.
     """
-    _live_only(k8s_api)
+    live_only(k8s_api)
     required = bool(
         readiness.threshold(
             "require_external_secrets",
@@ -644,8 +633,8 @@ def test_k8s_external_secrets_are_synced(k8s_api: Any, evidence: Any, readiness:
     checked = len(secrets)
     if required:
         namespaces = _namespace_objects(k8s_api)
-        having = {_namespace(s) for s in secrets}
-        for name in _app_namespaces(k8s_api):
+        having = {object_namespace(s) for s in secrets}
+        for name in app_namespaces(k8s_api):
             checked += 1
             if name not in having:
                 who = _namespace_subject(k8s_api, namespaces, name)
@@ -679,7 +668,7 @@ def _watches(monitor: Object, namespace: str) -> bool:
         return True
     if chosen.get("matchNames"):
         return namespace in chosen["matchNames"]
-    return _namespace(monitor) == namespace
+    return object_namespace(monitor) == namespace
 
 
 def _service_monitored(service: Object, monitors: list[Object]) -> bool:
@@ -689,7 +678,9 @@ def _service_monitored(service: Object, monitors: list[Object]) -> bool:
     targets = {str(p.get("targetPort", p.get("port"))) for p in ports}
     for monitor in monitors:
         spec = monitor.get("spec") or {}
-        if not _watches(monitor, _namespace(service)) or not selects(spec.get("selector"), labels):
+        if not _watches(monitor, object_namespace(service)) or not selects(
+            spec.get("selector"), labels
+        ):
             continue
         for endpoint in spec.get("endpoints") or []:
             if str(endpoint.get("port")) in names or str(endpoint.get("targetPort")) in targets:
@@ -703,7 +694,7 @@ def _pods_monitored(k8s_api: Any, service: Object, monitors: list[Object]) -> bo
     if not selector:
         return False
     for workload in workloads(k8s_api):
-        if workload.namespace != _namespace(service) or not all(
+        if workload.namespace != object_namespace(service) or not all(
             workload.pod_labels.get(k) == v for k, v in selector.items()
         ):
             continue
@@ -754,7 +745,7 @@ def test_k8s_metrics_services_are_scraped(k8s_api: Any, evidence: Any, readiness
     services = [
         s
         for s in listed(k8s_api, "services")
-        if not _namespace(s).startswith("kube-")
+        if not object_namespace(s).startswith("kube-")
         and (s.get("spec") or {}).get("type") != "ExternalName"
         and (_exposes_metrics(s) or (required and (s.get("spec") or {}).get("selector")))
     ]
@@ -805,7 +796,7 @@ def test_k8s_load_balancers_have_addresses(k8s_api: Any, evidence: Any, readines
     hostname in status.loadBalancer.ingress, so clients can reach it. Not applicable without
     either.
     """
-    _live_only(k8s_api)
+    live_only(k8s_api)
     balanced = [
         s
         for s in listed(k8s_api, "services")
@@ -839,7 +830,7 @@ def test_k8s_load_balancers_have_addresses(k8s_api: Any, evidence: Any, readines
 def _ready_endpoints(k8s_api: Any) -> dict[tuple[str, str], int]:
     """Ready addresses of every Endpoints object, by (namespace, name)."""
     return {
-        (_namespace(e), _name(e)): sum(
+        (object_namespace(e), object_name(e)): sum(
             len(s.get("addresses") or []) for s in e.get("subsets") or []
         )
         for e in listed_resource(k8s_api, ENDPOINTS, every_namespace=True)
@@ -930,7 +921,7 @@ def test_k8s_admission_webhooks_are_sound(k8s_api: Any, evidence: Any, readiness
     services: dict[tuple[str, str], int] | None = None
     if k8s_api.is_live:
         everywhere = listed_resource(k8s_api, RESOURCES["services"], every_namespace=True)
-        services = dict.fromkeys(((_namespace(s), _name(s)) for s in everywhere), 0)
+        services = dict.fromkeys(((object_namespace(s), object_name(s)) for s in everywhere), 0)
         services.update({k: v for k, v in _ready_endpoints(k8s_api).items() if k in services})
     findings = []
     checked = 0
@@ -940,7 +931,7 @@ def test_k8s_admission_webhooks_are_sound(k8s_api: Any, evidence: Any, readiness
             findings += _webhook_findings(
                 k8s_api, configuration, webhook, (policy, max_timeout), services
             )
-    names = {_name(c) for c in configurations}
+    names = {object_name(c) for c in configurations}
     for name in required:
         checked += 1
         if str(name) not in names:
