@@ -13,10 +13,6 @@ with the shared good and bad fixtures.
 from __future__ import annotations
 
 import base64
-import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +21,7 @@ import pytest
 import yaml
 
 from tests.support.k8s_real import ROOT, RealApiServer, real_apiserver
+from tests.support.readiness_runs import run_profile
 
 pytestmark = [pytest.mark.k8s_real, pytest.mark.integration]
 
@@ -239,19 +236,8 @@ class Run:
 
 def _run(project: Path, targets: list[Obj], thresholds: dict[str, Any]) -> Run:
     profile = {"checks": CHECKS, "timeout": 30, "thresholds": thresholds, "kubernetes": targets}
-    (project / "readiness.yaml").write_text(yaml.safe_dump({"profiles": {"cfg": profile}}))
-    out = project / "result.json"
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "--readiness=cfg", f"--readiness-json={out}", "-p", "no:cacheprovider", "-q", "-rA"],
-        cwd=project, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
-        timeout=300, check=False,
-    )  # fmt: skip
-    assert out.exists(), done.stdout[-3000:] + done.stderr[-3000:]
-    items = {}
-    for item in json.loads(out.read_text())["items"]:
-        check_id, _, target = item["id"].rstrip("]").partition("[")
-        items[target, check_id] = item
-    return Run(items, done.stdout + done.stderr + out.read_text())
+    run = run_profile(project, profile, "-rA")
+    return Run(run.by_target(), run.output + run.text)
 
 
 def _offline_target(project: Path, ns: str) -> Obj:

@@ -12,10 +12,6 @@ Cases: tests/data/k8s-ecosystem/{good,bad,plain}.yaml.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +21,7 @@ import yaml
 
 from pytest_readiness.builtin import discover
 from tests.support.k8s_real import ROOT, RealApiServer, real_apiserver
+from tests.support.readiness_runs import run_profile
 
 pytestmark = pytest.mark.integration
 
@@ -90,34 +87,7 @@ REQUIRED_BAD = {
 
 def _run(project: Path, profile: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
     """(target, check id) -> JSON result item of one readiness run of ``profile``."""
-    project.mkdir(parents=True, exist_ok=True)
-    profile = {"checks": CHECKS, "timeout": 30, **profile}
-    (project / "readiness.yaml").write_text(yaml.safe_dump({"profiles": {"eco": profile}}))
-    out = project / "result.json"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "--readiness=eco",
-            f"--readiness-json={out}",
-            "-p",
-            "no:cacheprovider",
-            "-q",
-        ],
-        cwd=project,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert out.exists(), done.stdout[-3000:] + done.stderr[-3000:]
-    result: dict[tuple[str, str], dict[str, Any]] = {}
-    for item in json.loads(out.read_text())["items"]:
-        check_id, _, target = item["id"].rstrip("]").partition("[")
-        result[target, check_id] = item
-    return result
+    return run_profile(project, {"checks": CHECKS, "timeout": 30, **profile}).by_target()
 
 
 def _offline_targets(*cases: str) -> list[dict[str, Any]]:

@@ -8,10 +8,7 @@ components would write it. The same checks against manifests are N/A (see the pa
 
 from __future__ import annotations
 
-import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -23,6 +20,7 @@ import yaml
 from pytest_readiness.connectors.kubernetes import RESOURCES, connect
 from pytest_readiness.redaction import Redactor
 from tests.support.k8s_real import ROOT, RealApiServer, real_apiserver
+from tests.support.readiness_runs import run_profile
 from tests.support.targets import load_target
 
 pytestmark = [pytest.mark.k8s_real, pytest.mark.integration]
@@ -336,28 +334,8 @@ def _run(
 ) -> dict[str, dict[str, Any]]:
     target = {"name": "live", "kubeconfig": str(api.kubeconfig), "namespaces": [namespace]}
     profile = {"checks": checks, "thresholds": thresholds, "kubernetes": [target]}
-    (project / "readiness.yaml").write_text(yaml.safe_dump({"profiles": {"live": profile}}))
-    out = project / "result.json"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "--readiness=live",
-            f"--readiness-json={out}",
-            "-p",
-            "no:cacheprovider",
-            "-q",
-        ],
-        cwd=project,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert out.exists(), done.stdout[-3000:] + done.stderr[-3000:]
-    return {i["id"].partition("[")[0]: i for i in json.loads(out.read_text())["items"]}
+    run = run_profile(project, profile)
+    return {check_id: item for (_, check_id), item in run.by_target().items()}
 
 
 def test_runtime_checks_pass_on_a_healthy_cluster(server: RealApiServer, tmp_path: Path) -> None:

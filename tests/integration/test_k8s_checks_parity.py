@@ -10,9 +10,6 @@ PDBs, HPAs and CronJobs under older API versions, so those are converted on seed
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +20,7 @@ import yaml
 
 from pytest_readiness.builtin import discover
 from tests.support.k8s_real import ROOT, RealApiServer, real_apiserver
+from tests.support.readiness_runs import run_profile
 
 pytestmark = [pytest.mark.k8s_real, pytest.mark.integration]
 
@@ -97,34 +95,9 @@ def items(
                 }
             )
     parity = {"checks": ["kubernetes"], "timeout": 30, "kubernetes": targets}
-    profile = {"profiles": {"parity": {**parity, "thresholds": CASE_THRESHOLDS}}}
-    (project / "readiness.yaml").write_text(yaml.safe_dump(profile))
-    out = project / "result.json"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "--readiness=parity",
-            f"--readiness-json={out}",
-            "-p",
-            "no:cacheprovider",
-            "-q",
-        ],
-        cwd=project,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert out.exists(), done.stdout[-3000:] + done.stderr[-3000:]
-    assert SECRET_LITERAL not in done.stdout + done.stderr + out.read_text()
-    result: dict[tuple[str, str], dict[str, Any]] = {}
-    for item in json.loads(out.read_text())["items"]:
-        check_id, _, target = item["id"].rstrip("]").partition("[")
-        result[target, check_id] = item
-    return result
+    run = run_profile(project, {**parity, "thresholds": CASE_THRESHOLDS}, timeout=900)
+    assert SECRET_LITERAL not in run.output + run.text
+    return run.by_target()
 
 
 def _evidence_without_source(item: dict[str, Any]) -> list[Any]:

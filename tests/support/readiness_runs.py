@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 REPO = Path(__file__).resolve().parents[2]
 CHECKS = REPO / "checks"
 RUN_TIMEOUT = 300
@@ -39,12 +41,34 @@ class ReadinessRun:
         assert item_id in items, f"{item_id} not in the run: {sorted(items)}\n{self.output[-3000:]}"
         return items[item_id]
 
+    def by_target(self) -> dict[tuple[str, str], dict[str, Any]]:
+        """Items by (target, check id): ``K8S-VPA[live]`` -> ("live", "K8S-VPA")."""
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        for item in self.result["items"]:
+            check_id, _, target = item["id"].rstrip("]").partition("[")
+            found[target, check_id] = item
+        return found
+
 
 def run_checks(
     workdir: Path, modules: str | Sequence[str], profile: str, *args: str
 ) -> ReadinessRun:
     """Run ``checks/<module>`` (one or several) with ``profile`` (the YAML of profile ``prod``)
     in ``workdir``."""
+    paths = [str(CHECKS / m) for m in ([modules] if isinstance(modules, str) else modules)]
+    return _run(workdir, profile, [*paths, *args], RUN_TIMEOUT)
+
+
+def run_profile(
+    workdir: Path, profile: dict[str, Any], *args: str, timeout: float = RUN_TIMEOUT
+) -> ReadinessRun:
+    """A run of profile ``prod`` (``profile`` as a mapping) whose ``checks:`` key selects the
+    built-in checks, as users run them: no module on the command line."""
+    text = yaml.safe_dump({"profiles": {"prod": profile}})
+    return _run(workdir, text, list(args), timeout)
+
+
+def _run(workdir: Path, profile: str, args: list[str], timeout: float) -> ReadinessRun:
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "readiness.yaml").write_text(profile)
     (workdir / "pytest.ini").write_text("[pytest]\n")
@@ -52,15 +76,14 @@ def run_checks(
     out.unlink(missing_ok=True)
     path = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)
     argv = [
-        sys.executable, "-m", "pytest",
-        *(str(CHECKS / m) for m in ([modules] if isinstance(modules, str) else modules)),
+        sys.executable, "-m", "pytest", *args,
         "-c", str(workdir / "pytest.ini"),
         "--rootdir", str(workdir), "--readiness=prod", f"--readiness-json={out}",
-        "-p", "no:cacheprovider", "-q", *args,
+        "-p", "no:cacheprovider", "-q",
     ]  # fmt: skip
     proc = subprocess.run(
         argv, cwd=workdir, env={**os.environ, "PYTHONPATH": path}, capture_output=True,
-        text=True, timeout=RUN_TIMEOUT,
+        text=True, timeout=timeout,
     )  # fmt: skip
     output = proc.stdout + proc.stderr
     assert out.exists(), f"no JSON result (exit {proc.returncode}):\n{output[-4000:]}"
