@@ -58,11 +58,7 @@ def severity_marks(
     Raises MarkerError for two severities on one node or a malformed mark. ``memo`` (one per
     pass over items collected together) saves reading and checking a collector's marks again.
     """
-    own = [(m, item) for m in item.own_markers if m.name in SEVERITY_NAMES]
-    if own:
-        _reject_conflicts(item, own)
-        for mark, _ in own:
-            _check_mark(item, mark)
+    own = _node_marks(item, item, check=True)
     count, chain = _chain_of(item, item.parent, {} if memo is None else memo, check=True)
     found = own + chain if chain else own
     item.stash[_FOUND] = (count + len(item.own_markers), found)
@@ -79,15 +75,21 @@ def _chain_of(
     if known is not None:
         return known
     count, chain = _chain_of(item, node.parent, memo, check)
-    own = [(m, node) for m in node.own_markers if m.name in SEVERITY_NAMES]
+    own = _node_marks(item, node, check)
     if own:
-        if check:
-            _reject_conflicts(item, own)
-            for mark, _ in own:
-                _check_mark(item, mark)
         chain = own + chain
     known = memo[id(node)] = (count + len(node.own_markers), chain)
     return known
+
+
+def _node_marks(item: pytest.Item, node: Any, check: bool) -> list[tuple[pytest.Mark, Any]]:
+    """The severity marks ``node`` carries itself; with ``check``, validated for ``item``."""
+    own = [(m, node) for m in node.own_markers if m.name in SEVERITY_NAMES]
+    if own and check:
+        _reject_conflicts(item, own)
+        for mark, _ in own:
+            _check_mark(item, mark)
+    return own
 
 
 def _found_marks(item: pytest.Item, memo: ChainMemo) -> list[tuple[pytest.Mark, Any]]:
@@ -98,7 +100,7 @@ def _found_marks(item: pytest.Item, memo: ChainMemo) -> list[tuple[pytest.Mark, 
         del item.stash[_FOUND]
         if cached[0] == count + len(item.own_markers):
             return cached[1]
-    own = [(m, item) for m in item.own_markers if m.name in SEVERITY_NAMES]
+    own = _node_marks(item, item, check=False)
     return own + chain if chain else own
 
 
