@@ -22,10 +22,11 @@ import os
 import resource
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+from measure import PYTEST
 
 SEVERITY_WORDS = ("Critical", "Should Pass", "Optional", "")
 
@@ -76,7 +77,7 @@ def time_process(args: list[str], cwd: Path, repeat: int) -> tuple[float, float]
     machine: without it pytest rewrites and compiles the plugin's modules on every run.
     """
     env = _child_env()
-    command = [sys.executable, "-m", "pytest", *args]
+    command = [*PYTEST, *args]
     subprocess.run(command, cwd=cwd, capture_output=True, check=False, env=env)
     runs, cpu = [], []
     for _ in range(repeat):
@@ -101,7 +102,7 @@ def time_phase(args: list[str], cwd: Path, repeat: int) -> tuple[float, float]:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [bench, env.get("PYTHONPATH")]))
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "phase.txt"
-        command = [sys.executable, "-m", "pytest", "-p", "collect_timer", *args]
+        command = [*PYTEST, "-p", "collect_timer", *args]
         for _ in range(repeat + 1):
             subprocess.run(
                 [*command, f"--collect-timer-out={out}"],

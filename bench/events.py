@@ -18,6 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from measure import UNRELATED_PLUGINS
 from suites import LAYOUTS, trivial
 
 #: Run in the child: pytest under a profiler whose clock counts events.
@@ -35,7 +36,18 @@ finally:
 
 
 def events(root: Path, out: Path, args: list[str]) -> pstats.Stats:
-    command = [sys.executable, "-c", PROFILED, str(out), "-q", "-p", "no:cacheprovider", *args]
+    unrelated = [f"-pno:{name}" for name in UNRELATED_PLUGINS]
+    command = [
+        sys.executable,
+        "-c",
+        PROFILED,
+        str(out),
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        *unrelated,
+        *args,
+    ]
     subprocess.run(command, cwd=root, stdout=subprocess.DEVNULL, check=False)
     return pstats.Stats(str(out))
 

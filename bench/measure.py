@@ -16,7 +16,18 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-PYTEST = [sys.executable, "-m", "pytest"]
+#: Plugins installed in this venv for the project's own tests, not by pytest-readiness's
+#: dependencies: hypothesis's plugin imports all of hypothesis at the end of every run
+#: (0.1-0.3 s), which would pad the baseline and every variant alike and shrink the ratios.
+UNRELATED_PLUGINS = ("hypothesispytest", "pytest11.testinfra")
+
+
+def pytest_without(*plugins: str) -> list[str]:
+    """pytest, with the given installed plugins not loaded (for baseline and variant alike)."""
+    return [sys.executable, "-m", "pytest", *(f"-pno:{name}" for name in plugins)]
+
+
+PYTEST = pytest_without(*UNRELATED_PLUGINS)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import yaml
-from measure import PYTEST, Run, interleaved
+from measure import PYTEST, Run, interleaved, pytest_without
 from suites import io_bound, project
 
 READINESS_JSON = ["--readiness=bench", "--readiness-json=r.json"]
@@ -57,16 +57,17 @@ def testinfra_pair(count: int, repeat: int) -> dict[str, list[Run]]:
             .replace("host,", "target_host,")
             .replace("host.file", "target_host.file")
         )
+        with_testinfra = pytest_without("hypothesispytest")  # both pay for loading testinfra
         variants = {
             "pytest-testinfra": [
-                *PYTEST,
+                *with_testinfra,
                 "-q",
                 "-p",
                 "no:readiness",
                 "--hosts=local://",
                 "testinfra_suite",
             ],
-            "readiness": [*PYTEST, "-q", *READINESS_JSON, "readiness_suite"],
+            "readiness": [*with_testinfra, "-q", *READINESS_JSON, "readiness_suite"],
         }
         return interleaved(variants, root, repeat)
 
