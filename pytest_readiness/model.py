@@ -41,7 +41,7 @@ class Outcome(str, enum.Enum):
     @property
     def met(self) -> bool:
         """Fail closed: only these three count as a met checklist item."""
-        return self in _MET
+        return self in MET_OUTCOMES
 
     @property
     def applicable(self) -> bool:
@@ -49,7 +49,7 @@ class Outcome(str, enum.Enum):
         return self is not Outcome.SKIPPED
 
 
-_MET = frozenset({Outcome.PASSED, Outcome.ATTESTED, Outcome.WAIVED})
+MET_OUTCOMES = frozenset({Outcome.PASSED, Outcome.ATTESTED, Outcome.WAIVED})
 
 
 class Decision(str, enum.Enum):

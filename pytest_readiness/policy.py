@@ -17,7 +17,7 @@ Rules (DESIGN.md section 2), in the order they are applied:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from fnmatch import fnmatchcase
@@ -25,6 +25,7 @@ from typing import Any
 
 from pytest_readiness.model import (
     EXPIRING_DAYS,
+    MET_OUTCOMES,
     OBJECT_WAIVER_DETAIL,
     SEVERITIES,
     Attestation,
@@ -133,10 +134,7 @@ def evaluate(
     results, attestation_states = _apply_attestations(results, attestations, today)
     results, waiver_states = _apply_waivers(results, waivers, today)
 
-    totals = _tally_by_severity(results)
-    sections = _section_rows(results)
-    applicable = [r for r in results if r.outcome.applicable]
-    overall = _tally(applicable)
+    totals, sections, overall = _tallies(results)
     score = (
         0
         if overall.weight_total <= 0
@@ -405,32 +403,43 @@ def _with(
     )
 
 
-def _tally(results: Iterable[ItemResult]) -> Tally:
-    met = total = 0
-    weight_met = weight_total = 0.0
+def _tallies(
+    results: Sequence[ItemResult],
+) -> tuple[dict[Severity, Tally], list[SectionRow], Tally]:
+    """The severity totals, a row per section (in order of first appearance) and the overall
+    tally, in one pass over the results. Each sum adds its items' weights in item order, as
+    summing each subset on its own would, so the score is the same to the last bit."""
+    # [met, total, weight_met, weight_total] per accumulator
+    totals: dict[Severity, list[Any]] = {severity: [0, 0, 0.0, 0.0] for severity in SEVERITIES}
+    overall: list[Any] = [0, 0, 0.0, 0.0]
+    sections: dict[str, tuple[dict[Severity, list[Any]], list[Any]]] = {}
     for r in results:
-        if not r.outcome.applicable:
+        spec = r.spec
+        section = sections.get(spec.section)
+        if section is None:  # a section of skipped items only still has its row
+            section = sections[spec.section] = (
+                {severity: [0, 0, 0.0, 0.0] for severity in SEVERITIES},
+                [0, 0, 0.0, 0.0],
+            )
+        outcome = r.outcome
+        if outcome is Outcome.SKIPPED:  # not applicable: not counted
             continue
-        total += 1
-        weight_total += r.spec.weight
-        if r.outcome.met:
-            met += 1
-            weight_met += r.spec.weight
-    return Tally(met, total, weight_met, weight_total)
-
-
-def _tally_by_severity(results: Sequence[ItemResult]) -> dict[Severity, Tally]:
-    return {sev: _tally(r for r in results if r.spec.severity is sev) for sev in SEVERITIES}
-
-
-def _section_rows(results: Sequence[ItemResult]) -> list[SectionRow]:
-    by_section: dict[str, list[ItemResult]] = {}
-    for r in results:
-        by_section.setdefault(r.spec.section, []).append(r)
-    return [
-        SectionRow(section, _tally_by_severity(members), _tally(members))
-        for section, members in by_section.items()
-    ]
+        weight = spec.weight
+        met = outcome in MET_OUTCOMES
+        for acc in (totals[spec.severity], section[0][spec.severity], section[1], overall):
+            acc[1] += 1
+            acc[3] += weight
+            if met:
+                acc[0] += 1
+                acc[2] += weight
+    return (
+        {severity: Tally(*acc) for severity, acc in totals.items()},
+        [
+            SectionRow(name, {sev: Tally(*acc) for sev, acc in cells.items()}, Tally(*completion))
+            for name, (cells, completion) in sections.items()
+        ],
+        Tally(*overall),
+    )
 
 
 def _decide(

@@ -20,9 +20,7 @@ _EXPLICIT = re.compile(
     r"(?(open)\])\s*(?(bold)(?:\*\*|__))(?P<after>\s*[:—–]|\s+-\s|\s|$)"
 )
 # "Enable backups [OPS-3]": a bracketed id closing the item's first line (comments aside)
-_TRAILING = re.compile(
-    r"\s\[(?P<id>[A-Z][A-Z0-9]*(?:[-_.][A-Z0-9]+)+)\](?=\s*(?:<!--.*?-->\s*)*$)"
-)
+_TRAILING = re.compile(r"\s\[(?P<id>[A-Z][A-Z0-9]*(?:[-_.][A-Z0-9]+)+)\](?=\s*(?:<!--.*?-->\s*)*$)")
 _STRIP_TRAILING = re.compile(r"\s*\[[A-Z][A-Z0-9]*(?:[-_.][A-Z0-9]+)+\]\s*$")
 _STRIP_ID = re.compile(r"^\s*\[?[A-Z][A-Z0-9]*(?:[-_.][A-Z0-9]+)+\]?\s*[:—–-]*\s*")
 _WORDS = re.compile(r"[a-z0-9]+")
