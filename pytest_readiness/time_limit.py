@@ -3,8 +3,11 @@
 pytest-timeout would stop each check through a ``timeout`` marker: per test it parses the
 marker, calls two hooks, installs and removes a SIGALRM handler and sets and cancels a timer,
 most of what a readiness run added to a trivial test. Here one handler is installed for the
-run and each test arms the process's real-time timer when it starts and disarms it when it
-has finished (setup, call and teardown): two system calls per test. What fires is
+run and each test only notes its deadline when it starts (setup, call and teardown count).
+The process's real-time timer is armed when no alarm is pending; when it fires during a test
+whose deadline is still ahead (it was armed for an earlier one), it is armed again for the
+time left. So a run of short tests makes about one system call per limit's length, not two
+per test, and each test still gets exactly its limit. What fires is
 pytest-timeout's own handler, so the failure reads the same (``Timeout (>300.0s) from
 pytest-timeout.``, other threads' stacks, no stop while a debugger is attached).
 
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -73,14 +77,16 @@ def _has_timeout(marks: list[pytest.Mark]) -> bool:
 
 
 class CheckTimeLimit:
-    """One SIGALRM handler for the run; the real-time timer armed around each test."""
+    """One SIGALRM handler for the run; a deadline per test, checked when the timer fires."""
 
     def __init__(self, config: pytest.Config, seconds: float, own: set[int]) -> None:
         from pytest_timeout import Settings, timeout_sigalrm  # type: ignore[import-untyped]
 
         self.seconds = seconds
         self.own = own  # ids of items pytest-timeout limits through their own marker
-        self.current: pytest.Item | None = None  # the test the timer is armed for
+        self.current: pytest.Item | None = None  # the test running under the limit
+        self.deadline = 0.0  # time.monotonic() at which the current test is stopped
+        self.armed = False  # whether an alarm of ours is pending
         self.installed = False  # whether our handler is SIGALRM's
         self.previous: Any = _UNSET  # SIGALRM's handler before ours
         self._stop = timeout_sigalrm
@@ -90,18 +96,28 @@ class CheckTimeLimit:
         )
 
     def _fire(self, signum: int, frame: Any) -> None:
+        self.armed = False
         item = self.current
         if item is None:  # armed for a test that has finished: nothing to stop
+            return
+        left = self.deadline - time.monotonic()
+        if left > 0:  # armed for an earlier test: this one still has time
+            self._arm(left)
             return
         __tracebackhide__ = True
         settings = self._settings(self.seconds, "signal", False, self._no_debugger_detection)
         self._stop(item, settings)
 
+    def _arm(self, seconds: float) -> None:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        self.armed = True
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> None:
         if self.own and id(item) in self.own:
             self.current = None
-            self.installed = False  # pytest-timeout installs its own handler and removes it
+            # pytest-timeout installs its own handler and timer, and removes both after
+            self.installed = self.armed = False
             return
         if not self.installed:
             previous = signal.signal(signal.SIGALRM, self._fire)
@@ -109,12 +125,12 @@ class CheckTimeLimit:
                 self.previous = previous
             self.installed = True
         self.current = item
-        signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        self.deadline = time.monotonic() + self.seconds
+        if not self.armed:
+            self._arm(self.seconds)
 
     def pytest_runtest_logfinish(self) -> None:
-        if self.current is not None:
-            self.current = None
-            signal.setitimer(signal.ITIMER_REAL, 0)
+        self.current = None  # a pending alarm finds no test and stays quiet
 
     def pytest_enter_pdb(self) -> None:
         """A developer in the debugger is not a hanging check."""
@@ -129,7 +145,10 @@ class CheckTimeLimit:
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self) -> None:
         """Interrupted in a test: disarm before the reports are written; restore the handler."""
-        self.pytest_runtest_logfinish()
+        self.current = None
+        if self.armed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            self.armed = False
         if self.installed:
             previous = self.previous
             signal.signal(

@@ -1,7 +1,8 @@
 """The profile's ``check_timeout`` stops a hanging check wherever it hangs (setup, call,
 teardown), after an item that pytest-timeout limited through its own marker, and even with the
-pytest-timeout plugin disabled; nothing of the limit is left armed after the run (see
-pytest_readiness/time_limit.py)."""
+pytest-timeout plugin disabled; a check that starts while an earlier check's alarm is pending
+still gets its whole limit, and short checks do not set the timer each; nothing of the limit
+is left armed after the run (see pytest_readiness/time_limit.py)."""
 
 from __future__ import annotations
 
@@ -52,6 +53,25 @@ def test_hangs():
     threading.Event().wait(3600)
 """
 
+# The sleeps are the checks' work: each runs for a set share of the 2 s limit.
+SECOND_STARTS_UNDER_A_PENDING_ALARM = """
+import threading
+import time
+import pytest
+
+@pytest.mark.critical(id="FIRST")
+def test_first_uses_most_of_its_limit():
+    time.sleep(1.2)
+
+@pytest.mark.critical(id="SECOND")
+def test_second_runs_past_the_first_ones_alarm():
+    time.sleep(1.5)
+
+@pytest.mark.critical(id="HANG")
+def test_hangs():
+    threading.Event().wait(3600)
+"""
+
 
 def test_a_check_hanging_in_its_teardown_is_stopped_and_the_run_goes_on(tmp_path: Path) -> None:
     run = run_gate(project(tmp_path, PROFILE, HANGS_IN_TEARDOWN))
@@ -83,3 +103,36 @@ def test_no_timer_or_handler_is_left_behind_after_a_run(pytester: pytest.Pyteste
     assert result.ret == 0
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
     assert signal.getsignal(signal.SIGALRM) == before
+
+
+def test_a_check_started_under_a_pending_alarm_gets_its_whole_limit(tmp_path: Path) -> None:
+    """The alarm armed for FIRST fires 0.8 s into SECOND; SECOND has 2 s of its own."""
+    profile = "profiles:\n  prod: {check_timeout: 2}\n"
+    run = run_gate(project(tmp_path, profile, SECOND_STARTS_UNDER_A_PENDING_ALARM))
+    assert run.items["FIRST"]["outcome"] == "passed"
+    assert run.items["SECOND"]["outcome"] == "passed"
+    assert "Timeout (>2.0s)" in run.items["HANG"]["message"]
+    assert run.status == 1
+
+
+def test_short_checks_set_the_timer_once_not_per_check(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    armed: list[float] = []
+    setitimer = signal.setitimer
+
+    def counting(which: int, seconds: float, interval: float = 0.0) -> tuple[float, float]:
+        if which == signal.ITIMER_REAL and seconds:
+            armed.append(seconds)
+        return setitimer(which, seconds, interval)
+
+    monkeypatch.setattr(signal, "setitimer", counting)
+    pytester.makefile(".yaml", readiness="profiles:\n  prod: {check_timeout: 300}\n")
+    pytester.makepyfile(
+        "import pytest\n\n@pytest.mark.critical\n"
+        "@pytest.mark.parametrize('n', range(50))\ndef test_ok(n):\n    pass\n"
+    )
+    result = pytester.runpytest_inprocess("--readiness=prod", "-p", "no:cacheprovider")
+    assert result.ret == 0
+    assert armed == [300.0]
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
