@@ -116,27 +116,37 @@ def spec_of(
     ``memo``: as for :func:`severity_marks`, one per pass over the items.
     """
     found = _found_marks(item, {} if memo is None else memo)
-    kwargs: dict[str, Any] = {}
-    for mark, _ in reversed(found):
-        kwargs.update(mark.kwargs)
-    severity = _SEVERITIES[found[0][0].name] if found else policy.default_severity
+    if not found:
+        kwargs: dict[str, Any] = {}
+        severity = policy.default_severity
+    else:
+        severity = _SEVERITIES[found[0][0].name]
+        if len(found) == 1:  # most items: one mark, on the test or its module
+            kwargs = dict(found[0][0].kwargs)
+        else:
+            kwargs = {}
+            for mark, _ in reversed(found):
+                kwargs.update(mark.kwargs)
+    get = kwargs.get
+    declared_weight = get("weight")
+    title = get("title") or _title(item)
+    section = get("section") or _section(item)
+    owner, docs, remediation = get("owner"), get("docs"), get("remediation")
     spec = ItemSpec(
-        id=_item_id(item, kwargs.get("id")),
+        id=_item_id(item, get("id")),
         nodeid=item.nodeid,
-        title=_stored(str(kwargs.get("title") or _title(item))),
+        title=_stored(str(title)),
         severity=severity,
-        section=_stored(str(kwargs.get("section") or _section(item))),
-        weight=float(kwargs["weight"])
-        if kwargs.get("weight") is not None
-        else policy.weights[severity],
-        owner=_optional_text(kwargs.get("owner")),
-        docs=_optional_text(kwargs.get("docs")),
-        remediation=_optional_text(kwargs.get("remediation")),
-        manual=bool(kwargs.get("manual", False)),
+        section=_stored(str(section)),
+        weight=policy.weights[severity] if declared_weight is None else float(declared_weight),
+        owner=None if owner is None else stored(str(owner)),
+        docs=None if docs is None else stored(str(docs)),
+        remediation=None if remediation is None else stored(str(remediation)),
+        manual=bool(get("manual", False)),
     )
     for pattern, override in overrides:
         if matches(pattern, spec):
-            weight = spec.weight if kwargs.get("weight") is not None else policy.weights[override]
+            weight = spec.weight if declared_weight is not None else policy.weights[override]
             spec = _replace(spec, severity=override, weight=weight)
             break
     return spec, kwargs
@@ -200,10 +210,6 @@ def _short_repr(value: Any) -> str:
 def _stored(text: str) -> str:
     """:func:`stored`, which leaves a short ASCII text (most titles and sections) as it is."""
     return text if text.isascii() and len(text) <= STORED_LIMIT else stored(text)
-
-
-def _optional_text(value: Any) -> str | None:
-    return None if value is None else stored(str(value))
 
 
 def _item_id(item: pytest.Item, declared: Any) -> str:

@@ -10,11 +10,18 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from pytest_readiness.files import write_atomic
-from pytest_readiness.model import SEVERITIES, BaselineDiff, ItemResult, Tally, Verdict
+from pytest_readiness.model import (
+    MET_OUTCOMES,
+    SEVERITIES,
+    BaselineDiff,
+    ItemResult,
+    Tally,
+    Verdict,
+)
 from pytest_readiness.text import BIDI_AND_SEPARATORS
 
 SCHEMA_VERSION = 1
@@ -133,23 +140,26 @@ def _baseline(diff: BaselineDiff) -> dict[str, Any]:
 
 
 def _item(item: ItemResult) -> dict[str, Any]:
+    # Severity, Outcome and RawOutcome are str enums: the encoder writes them as their value,
+    # without a Python-level ``.value`` lookup for each of 10,000 items.
     spec = item.spec
+    outcome = item.outcome
     return {
         "id": spec.id,
         "nodeid": spec.nodeid,
         "title": spec.title,
-        "severity": spec.severity.value,
+        "severity": spec.severity,
         "section": spec.section,
         "weight": spec.weight,
         "owner": spec.owner,
         "docs": spec.docs,
         "remediation": spec.remediation,
         "manual": spec.manual,
-        "outcome": item.outcome.value,
-        "met": item.met,
-        "raw_outcome": item.raw.value if item.raw else None,
+        "outcome": outcome,
+        "met": outcome in MET_OUTCOMES,
+        "raw_outcome": item.raw,
         "message": item.message,
-        "evidence": [record.to_dict() for record in item.evidence],
+        "evidence": [record.to_dict() for record in item.evidence] if item.evidence else [],
         "duration": round(item.duration, 6),
     }
 
@@ -184,15 +194,36 @@ def chunks(verdict: Verdict) -> Iterator[str]:
     if not verdict.items:
         yield '"items": []\n}\n'
         return
+    encode = _item_encoder()
     separator = '"items": [\n    '
     for item in verdict.items:
-        yield separator + _escape_unsafe(_ITEM_ENCODER.encode(_item(item)))
+        yield separator + _escape_unsafe(encode(_item(item)))
         separator = ",\n    "
     yield "\n  ]\n}\n"
 
 
-#: One encoder for every item line: json.dumps with options builds a new one per call.
-_ITEM_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str, allow_nan=False)
+def _item_encoder() -> Callable[[Any], str]:
+    """One compact encoder for every item line. json.dumps with options builds a new encoder
+    per call, and JSONEncoder.encode builds its C encoder per call too: this builds the C
+    encoder once (the standard library's own accelerator, as JSONEncoder.iterencode does),
+    or falls back to JSONEncoder.encode where it is missing."""
+    encoder = json.JSONEncoder(ensure_ascii=False, default=str, allow_nan=False)
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return encoder.encode
+    c_encode = make(
+        {},  # circular references are an error, as with json.dumps
+        encoder.default,
+        json.encoder.encode_basestring,  # ensure_ascii=False
+        None,  # no indent
+        encoder.key_separator,
+        encoder.item_separator,
+        False,  # sort_keys
+        False,  # skipkeys
+        False,  # allow_nan
+    )
+    return lambda value: "".join(c_encode(value, 0))
+
 
 # json.dumps escapes C0 controls but writes DEL, C1 controls, bidi characters and lone
 # surrogates (unencodable) raw. They only occur inside strings, where \uXXXX is the same text.
