@@ -65,7 +65,7 @@ class ReadinessSession:
         self.specs: dict[str, ItemSpec] = {}  # nodeid -> spec (xdist: in arrival order)
         self.order: dict[str, int] = {}  # xdist controller: nodeid -> its collection index
         self.total = 0  # items collected before any deselection
-        self.reports: dict[tuple[str, str], Any] = {}
+        self.reports: dict[str, dict[str, Any]] = {}  # nodeid -> phase -> report
         self.crashed: list[str] = []
         self.collection_errors = 0
         self.skipped_modules: dict[str, str] = {}  # nodeid -> reason, skipped at collection
@@ -173,37 +173,39 @@ class ReadinessSession:
         elif when == "setup" and nodeid in specs:  # before the rewrite may change its `when`
             setattr(report, SPEC_ATTRIBUTE, spec_to_wire(specs[nodeid]))
             self.shipped.add(nodeid)
-        reports = self.reports
+        phases = self.reports.get(nodeid)
+        if phases is None:
+            phases = self.reports[nodeid] = {}
         spec = specs.get(nodeid)
-        if _plain(report, when, spec, reports.get((nodeid, "setup"))):
-            reports[nodeid, when] = report  # its own pristine copy: nothing to clean or rewrite
+        if _plain(report, when, spec, phases.get("setup")):
+            phases[when] = report  # its own pristine copy: nothing to clean or rewrite
         else:
             pristine = Pristine.of(report, self.clean)
-            reports[nodeid, when] = pristine
+            phases[when] = pristine
             rewritten = False
-            if spec is not None and _decides(spec, pristine, reports.get((nodeid, "setup"))):
-                rewritten = self._agree(report, nodeid, spec, pristine)
+            if spec is not None and _decides(spec, pristine, phases.get("setup")):
+                rewritten = self._agree(report, phases, spec, pristine)
             # A worker ships what the controller could not tell from the report it receives.
             if self.is_worker and (
                 rewritten or pristine.longrepr is not None or pristine.wasxfail is not None
             ):
                 setattr(report, PRISTINE_ATTRIBUTE, pristine.to_dict())
         if self.is_worker and when == "teardown":  # a worker decides nothing
-            del reports[nodeid, when]
-            reports.pop((nodeid, "setup"), None)
-            reports.pop((nodeid, "call"), None)
+            del self.reports[nodeid]
         return (yield)
 
     def _agree(
-        self, report: pytest.TestReport, nodeid: str, spec: ItemSpec, pristine: Pristine
+        self,
+        report: pytest.TestReport,
+        phases: dict[str, Any],
+        spec: ItemSpec,
+        pristine: Pristine,
     ) -> bool:
         """Rewrite the report deciding its item; whether its outcome, phase or text changed."""
-        phases = {
-            w: self.reports[nodeid, w] for w in ("setup", "call") if (nodeid, w) in self.reports
-        }
+        so_far: dict[str, Any] = {w: phases[w] for w in ("setup", "call") if w in phases}
         result, waiver = item_outcome(
             spec,
-            reduce_reports(phases),
+            reduce_reports(so_far),
             waivers=self.profile.waivers,
             attestations=self.profile.attestations,
             today=date.today(),
@@ -281,9 +283,7 @@ class ReadinessSession:
     def _decide(
         self, session: pytest.Session, pytest_status: int, failure: BaseException | None
     ) -> Verdict:
-        phases: dict[str, dict[str, Any]] = {}
-        for (nodeid, when), report in self.reports.items():
-            phases.setdefault(nodeid, {})[when] = report
+        phases = self.reports
         raw: dict[str, RawResult] = {}
         for nodeid, by_phase in phases.items():
             evidence = self.evidence.records.get(nodeid)

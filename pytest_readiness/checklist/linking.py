@@ -73,9 +73,8 @@ class Resolver:
         for nodeid, spec in self.specs.items():
             for key in {spec.id, spec.base_id}:
                 self.by_id.setdefault(key, []).append(nodeid)
-        self.phases: dict[str, dict[str, Any]] = {}
-        for (nodeid, when), report in session.reports.items():
-            self.phases.setdefault(nodeid, {})[when] = report
+        # nodeid -> phase -> report: the session's own, so a rewritten report is what it decides
+        self.phases: dict[str, dict[str, Any]] = session.reports
         self.done: dict[str, Part] = {}
         self.active: set[str] = set()
 
@@ -140,7 +139,6 @@ class Resolver:
             when="call",
             duration=sum(getattr(r, "duration", 0.0) or 0.0 for r in self.phases[nodeid].values()),
         )
-        self.session.reports[nodeid, "call"] = report
         self.phases[nodeid]["call"] = report
         records = [
             dict(r, details={**(r.get("details") or {}), "check": p.label})
