@@ -5,7 +5,9 @@ is a testinfra host spec).
 
 ``connect()`` runs ``true`` on the host once. The ssh and paramiko backends get the target's
 timeout as their connect timeout (and ssh runs with ``BatchMode=yes``, so it never prompts);
-for backends without one (docker, kubectl, local) connect() stops waiting after the timeout.
+for backends without one (docker, kubectl, local with sudo) connect() stops waiting after the
+timeout. The local backend without sudo is not probed: there is nothing to reach or log in to,
+and ``true`` in this machine's shell would only cost a process per run.
 Checks inspect, they do not change: :meth:`TargetHost.run` is for read-only commands.
 """
 
@@ -122,8 +124,17 @@ def connect(target: Target, redactor: Redactor) -> TargetHost:
             "check the backend name and install its driver",
         ) from None
     facade = TargetHost(target, redactor, host, spec)
-    _probe(facade, redactor, wait=target.timeout + (_GRACE if scheme in _CONNECT_TIMEOUT else 0))
+    if _needs_probe(host):
+        wait = target.timeout + (_GRACE if scheme in _CONNECT_TIMEOUT else 0)
+        _probe(facade, redactor, wait=wait)
     return facade
+
+
+def _needs_probe(host: Any) -> bool:
+    """Whether reaching the host can fail: anything but the local shell without sudo (sudo
+    may want a password). Read from the backend, since the spec's query may also set sudo."""
+    backend = host.backend
+    return bool(backend.get_connection_type() != "local" or backend.sudo)
 
 
 def _probe(host: TargetHost, redactor: Redactor, wait: float) -> None:

@@ -9,12 +9,15 @@ kubeconfig pointing at those ports. paramiko:// is not tested (paramiko is not i
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
 import yaml
+from testinfra.backend.base import CommandResult
+from testinfra.backend.local import LocalBackend
 
 from pytest_readiness.connectors.hosts import TargetHost, connect
 from pytest_readiness.errors import AuthFailed, ConfigError, TimedOut, Unreachable
@@ -64,6 +67,43 @@ def test_local_host_reads_files_and_runs_commands(tmp_path: Path) -> None:
         assert host.package("bash").is_installed
     finally:
         host.close()
+
+
+def test_local_host_without_sudo_runs_no_probe(monkeypatch: pytest.MonkeyPatch) -> None:
+    # nothing to reach: the first command the backend runs is the check's own
+    commands = _record_commands(monkeypatch)
+    host = _connect("local://")
+    assert commands == []
+    assert host.run("echo %s", "checked").stdout == "checked\n"
+    assert commands == ["echo checked"]
+
+
+def test_local_host_with_sudo_is_probed_and_fails_closed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a sudo that wants a password, whether sudo comes from the settings or the spec's query
+    sudo = tmp_path / "sudo"
+    sudo.write_text("#!/bin/sh\necho 'sudo: a password is required' >&2\nexit 1\n")
+    sudo.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    commands = _record_commands(monkeypatch)
+    for spec, settings in (("local://", {"sudo": True}), ("local://?sudo=true", {})):
+        with pytest.raises(AuthFailed, match=r"sudo: a password is required"):
+            _connect(spec, **settings)
+    assert commands == ["sudo /bin/sh -c true"] * 2
+
+
+def _record_commands(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The commands the local backend runs from now on (it still runs them)."""
+    commands: list[str] = []
+    run_local = LocalBackend.run_local
+
+    def recording(backend: LocalBackend, command: str, *args: str) -> CommandResult:
+        commands.append(backend.quote(command, *args))
+        return run_local(backend, command, *args)
+
+    monkeypatch.setattr(LocalBackend, "run_local", recording)
+    return commands
 
 
 def test_local_host_sees_a_listening_socket() -> None:

@@ -109,3 +109,47 @@ def test_only_the_controller_writes_reports(pytester: pytest.Pytester) -> None:
         "r.json"
     ]  # no temp files left behind
     assert result.stdout.str().count("readiness decision:") == 1
+
+
+def test_target_group_marks_reach_loadgroup_workers_only(pytester: pytest.Pytester) -> None:
+    # --dist loadgroup schedules by these marks; a run that does not distribute so is spared them
+    # (the scheduling itself is xdist's: with pytest 9.2 and xdist 3.8 it ignores the groups)
+    pytester.makefile(
+        ".yaml",
+        readiness="profiles:\n  prod:\n    checks: []\n    hosts: [{name: a, spec: 'local://'}, "
+        "{name: b, spec: 'local://'}]\n",
+    )
+    pytester.makepyfile(
+        test_hosts="""
+        import pytest
+
+        @pytest.mark.critical
+        @pytest.mark.parametrize("n", range(4))
+        def test_n(target_host, n, evidence, request):
+            evidence(observed=[m.args[0] for m in request.node.iter_markers("xdist_group")])
+        """
+    )
+    marks: dict[str, dict[str, list[str]]] = {}
+    for name, dist in (
+        ("serial", []),
+        ("load", ["-n", "2"]),
+        ("loadgroup", ["-n", "2", "--dist", "loadgroup"]),
+    ):
+        out = pytester.path / f"{name}.json"
+        run = pytester.runpytest(
+            "test_hosts.py",
+            "--readiness=prod",
+            f"--readiness-json={out}",
+            "-p",
+            "no:cacheprovider",
+            *dist,
+        )
+        assert run.ret == 0, run.stdout.str()
+        items = json.loads(out.read_text())["items"]
+        marks[name] = {item["id"]: item["evidence"][0]["observed"] for item in items}
+    assert len(marks["loadgroup"]) == 8
+    for item_id, observed in marks["loadgroup"].items():
+        target = item_id.split("[")[1][0]
+        assert observed == [f"hosts:{target}"], item_id
+    assert set(map(str, marks["serial"].values())) == {"[]"}
+    assert marks["load"] == marks["serial"]
