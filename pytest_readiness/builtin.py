@@ -23,7 +23,6 @@ from __future__ import annotations
 import ast
 import importlib
 import importlib.util
-import pickle
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -283,6 +282,8 @@ class BuiltinChecks:
     def pytest_configure_node(self, node: Any) -> None:
         """xdist controller: ship the parsed selection (a worker would parse every module)."""
         if self.request is not None and self.selection:
+            import pickle  # xdist only: a serial run does without it
+
             node.workerinput[WORKERINPUT_KEY] = {
                 "request": self.request,
                 "selection": pickle.dumps(self.selection),
@@ -407,6 +408,8 @@ def plugin_for(profile: Any, shipped: Mapping[str, Any] | None = None) -> Builti
         return BuiltinChecks(directory, ())
     request = [str(directory), None if names is None else list(names), sorted(kinds)]
     if shipped is not None and shipped.get("request") == request:
+        import pickle
+
         return BuiltinChecks(directory, pickle.loads(shipped["selection"]), request)
     try:
         modules = discover(directory)

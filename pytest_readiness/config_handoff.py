@@ -9,7 +9,6 @@ given nothing (started by an older controller, or by hand) reads the file.
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,8 @@ def read_document(config: pytest.Config, path: Path) -> Any:
     """This process's config document: the controller's if it shipped one, else the file's."""
     shipped = getattr(config, "workerinput", {}).get(WORKERINPUT_KEY)
     if isinstance(shipped, bytes):
+        import pickle  # here and in the shipper only: a serial run does without it
+
         return pickle.loads(shipped)  # from the controller that started this worker
     return read_config(path)
 
@@ -32,6 +33,8 @@ class DocumentShipper:
     """Registered on the xdist controller: puts the document in each worker's workerinput."""
 
     def __init__(self, document: Any) -> None:
+        import pickle
+
         self.pickled = pickle.dumps(document)
 
     @pytest.hookimpl(optionalhook=True)
