@@ -21,7 +21,6 @@ selection and for ``python -m pytest_readiness.builtin --docs`` (docs/checks.md)
 from __future__ import annotations
 
 import ast
-import difflib
 import importlib
 import importlib.util
 import sys
@@ -38,6 +37,8 @@ from pytest_readiness.errors import ConfigError
 from pytest_readiness.links import docs_page
 
 PACKAGE = "pytest_readiness.checks"
+#: xdist workerinput key: the controller's selection, so workers need not parse the modules again
+WORKERINPUT_KEY = "readiness_builtin_selection"
 NODEID_PREFIX = "checks"
 SEVERITIES = ("critical", "important", "nice_to_have")
 _DECLARED = ("DOMAIN", "TARGET_KIND", "THRESHOLDS")
@@ -244,6 +245,8 @@ def select(
             single.setdefault(module.path, set()).add(check.function)
         else:
             known = sorted(domains) + sorted(by_id)
+            import difflib  # only for the hint of an error message
+
             close = difflib.get_close_matches(name, known, n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
             raise ConfigError(
@@ -266,12 +269,25 @@ class BuiltinChecks:
     """Plugin adding the selected built-in modules to the session's collection.
 
     Registered in every process that collects (serial run, xdist workers); it changes no
-    ``config.args``, so each process adds them exactly once, in the same order.
+    ``config.args``, so each process adds them exactly once, in the same order. On the xdist
+    controller it hands its selection to each worker (``request`` says what it answers).
     """
 
-    def __init__(self, directory: Path, selection: Selection) -> None:
+    def __init__(self, directory: Path, selection: Selection, request: Any = None) -> None:
         self.directory = directory
         self.selection = selection
+        self.request = request
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        """xdist controller: ship the parsed selection (a worker would parse every module)."""
+        if self.request is not None and self.selection:
+            import pickle  # xdist only: a serial run does without it
+
+            node.workerinput[WORKERINPUT_KEY] = {
+                "request": self.request,
+                "selection": pickle.dumps(self.selection),
+            }
 
     @pytest.hookimpl(wrapper=True)
     def pytest_make_collect_report(
@@ -368,9 +384,11 @@ def import_package(directory: Path) -> ModuleType:
     return module
 
 
-def plugin_for(profile: Any) -> BuiltinChecks | None:
+def plugin_for(profile: Any, shipped: Mapping[str, Any] | None = None) -> BuiltinChecks | None:
     """The collection plugin for a profile (None when no built-in checks are installed).
 
+    ``shipped``: what the xdist controller selected (its workerinput), used when it answers the
+    same request (same checks folder, ``checks:`` and target kinds), else selected here again.
     Raises ConfigError for an unknown name in ``checks:`` or missing built-in checks.
     """
     names = getattr(profile, "checks", None)
@@ -388,12 +406,17 @@ def plugin_for(profile: Any) -> BuiltinChecks | None:
     kinds = [kind for kind, targets in profile.targets.items() if targets]
     if not (kinds if names is None else names):  # nothing selectable: spare every process the parse
         return BuiltinChecks(directory, ())
+    request = [str(directory), None if names is None else list(names), sorted(kinds)]
+    if shipped is not None and shipped.get("request") == request:
+        import pickle
+
+        return BuiltinChecks(directory, pickle.loads(shipped["selection"]), request)
     try:
         modules = discover(directory)
     except BuiltinError as exc:
         raise ConfigError(profile.source, key, f"broken built-in check: {exc}") from None
     selection = select(modules, names, kinds, source=profile.source, key=key)
-    return BuiltinChecks(directory, selection)
+    return BuiltinChecks(directory, selection, request)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -55,10 +55,17 @@ class Profile:
         return self.targets.get(kind, ())
 
 
-def load_profile(path: Path, name: str, environ: Mapping[str, str]) -> Profile:
-    """Read ``path`` and resolve profile ``name``; raise ConfigError on any problem."""
+def load_profile(
+    path: Path, name: str, environ: Mapping[str, str], document: Any = None
+) -> Profile:
+    """Read ``path`` and resolve profile ``name``; raise ConfigError on any problem.
+
+    ``document``: the file as :func:`read_config` returned it, already read (an xdist worker
+    gets the controller's); it is checked and resolved here exactly like a file just read.
+    """
     source = str(path)
-    document = _read(path)
+    if document is None:
+        document = read_config(path)
     document = validate(document, source=source, lenient=True)
     profiles: dict[str, Any] = document["profiles"]
     if name not in profiles:
@@ -74,7 +81,8 @@ def load_profile(path: Path, name: str, environ: Mapping[str, str]) -> Profile:
     return _build(name, source, checked["policy"], checked["profiles"][name], secrets)
 
 
-def _read(path: Path) -> Any:
+def read_config(path: Path) -> Any:
+    """The YAML document of ``path`` (plain values, before any check); ConfigError if unreadable."""
     # PyYAML only here: a run without --readiness (the plugin inert) never reads a config.
     import yaml
 
@@ -274,7 +282,9 @@ def waivers_of(value: Any, source: str, key: str, policy: Policy) -> tuple[Waive
     for index, entry in enumerate([value] if isinstance(value, str) else value):
         if isinstance(entry, str):
             path = Path(source).parent / entry
-            document = validate(_read(path), source=str(path), schema=_schema_part("waivers_file"))
+            document = validate(
+                read_config(path), source=str(path), schema=_schema_part("waivers_file")
+            )
             entries += [(str(path), f"waivers[{i}]", w) for i, w in enumerate(document["waivers"])]
         else:
             entries.append((source, f"{key}[{index}]", entry))

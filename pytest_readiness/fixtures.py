@@ -7,22 +7,24 @@ the check is skipped as not applicable. Unreachable target: the check errors wit
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_readiness.config import Profile
-from pytest_readiness.connections import ConnectionPool, shared_directory, targets_needed
-from pytest_readiness.connectors.base import Target
 from pytest_readiness.context import ReadinessContext
 from pytest_readiness.errors import ReadinessError
 from pytest_readiness.evidence import Evidence, EvidenceStore
 from pytest_readiness.redaction import Redactor
 from pytest_readiness.registry import CONNECTORS, by_fixture
 
+if TYPE_CHECKING:
+    from pytest_readiness.config import Profile
+    from pytest_readiness.connections import ConnectionPool
+    from pytest_readiness.connectors.base import Target
+
 SESSION_KEY = pytest.StashKey[Any]()  # the ReadinessSession of a readiness run
 _INERT_STORE = pytest.StashKey[EvidenceStore]()
-_POOL = pytest.StashKey[ConnectionPool]()
+_POOL: pytest.StashKey[ConnectionPool] = pytest.StashKey()
 
 #: fixture name -> profile key of its targets
 CONNECTION_FIXTURES = {c.fixture: kind for kind, c in CONNECTORS.items()}
@@ -105,6 +107,9 @@ def _connection(request: pytest.FixtureRequest, fixture: str) -> Any:
         )
     pool = request.config.stash.get(_POOL, None)
     if pool is None:
+        # Connections (threads, drivers, locks) are imported by the first check that needs one.
+        from pytest_readiness.connections import ConnectionPool, shared_directory, targets_needed
+
         pool = request.config.stash[_POOL] = ConnectionPool(
             session.redactor,
             shared_directory(request.config),

@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 
 from pytest_readiness import hooks, markers
-from pytest_readiness.config import load_profile
 from pytest_readiness.errors import ConfigError, MissingExtra
 from pytest_readiness.fixtures import (
     SESSION_KEY,
@@ -126,12 +125,21 @@ def pytest_configure(config: pytest.Config) -> None:
             "--readiness: the profile name is empty; pass --readiness=PROFILE with a profile "
             "of the readiness config"
         )
+    from pytest_readiness.config import load_profile  # without --readiness no config is read
+    from pytest_readiness.config_handoff import DocumentShipper, read_document
+
     try:
-        profile = load_profile(config_path(config), profile_name, os.environ)
+        path = config_path(config)
+        document = read_document(config, path)
+        # the xdist controller hands the document to its workers as read (pickled right away)
+        shipper = DocumentShipper(document) if _is_xdist_controller(config) else None
+        profile = load_profile(path, profile_name, os.environ, document)
         baseline = _load_baseline(config)
+        from pytest_readiness.builtin import WORKERINPUT_KEY as BUILTIN_WORKERINPUT_KEY
         from pytest_readiness.builtin import plugin_for
 
-        builtin_checks = plugin_for(profile)
+        workerinput = getattr(config, "workerinput", {})
+        builtin_checks = plugin_for(profile, workerinput.get(BUILTIN_WORKERINPUT_KEY))
         if config.getoption("readiness_html") and not hasattr(config, "workerinput"):
             from pytest_readiness.reporters.html import ensure_available
 
@@ -179,6 +187,8 @@ def pytest_configure(config: pytest.Config) -> None:
         from pytest_readiness.junit_plugin import JunitNodeTagger
 
         register(JunitNodeTagger(config), "readiness-junit")
+    if shipper is not None:
+        register(shipper, "readiness-config-handoff")
     if _is_xdist_controller(config) and os.name == "posix":  # workers share connection attempts
         from pytest_readiness.connections import SharedAttempts
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import socket
 import subprocess
@@ -67,6 +68,8 @@ def run_info(
 
 
 def git_commit(root: Path) -> str | None:
+    if not _maybe_in_git(root):  # e.g. a container image: no git process to start and fail
+        return None
     try:
         out = subprocess.run(
             ["git", "rev-parse", "--short=12", "HEAD"],
@@ -79,3 +82,16 @@ def git_commit(root: Path) -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def _maybe_in_git(root: Path) -> bool:
+    """False only where git itself would find no repository: no ``GIT_DIR`` and neither a
+    ``.git`` nor a bare repository (``HEAD`` and ``objects/``) in ``root`` or above it."""
+    if "GIT_DIR" in os.environ:
+        return True
+    for folder in (root, *root.parents):
+        if (folder / ".git").exists() or (
+            (folder / "HEAD").is_file() and (folder / "objects").is_dir()
+        ):
+            return True
+    return False

@@ -12,7 +12,6 @@ interpolated from the environment only for the profile in use, after this first 
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import re
@@ -277,6 +276,8 @@ def _join(path: str, key: str) -> str:
 
 
 def _suggest(key: str, props: dict[str, Any]) -> str:
+    import difflib  # only for the hint of an error message
+
     close = difflib.get_close_matches(key, list(props), n=1)
     known = ", ".join(props)
     if close:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import cache
 from typing import Any
 
 #: Most characters of a failure or skip message shown per item in the terminal, HTML,
@@ -32,13 +33,22 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 #: Bidi marks, embeddings, overrides and isolates, and the line and paragraph separators.
 BIDI_AND_SEPARATORS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029"
 _CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f{BIDI_AND_SEPARATORS}\ud800-\udfff]")
-_CONTROL_BUT_LINES = re.compile(  # the same without TAB and LF
-    f"[\x00-\x08\x0b-\x1f\x7f-\x9f{BIDI_AND_SEPARATORS}\ud800-\udfff]"
-)
 _SHORT = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
-_CUT = re.compile(r"… \[cut: (\d+) more characters(?:, full value in the JSON report)?\]\Z")
 #: Appended by :func:`shown`: the reports that show a cut value say where the rest is.
 IN_JSON = ", full value in the JSON report"
+
+
+# Compiled on first use: a set of BMP characters takes about a millisecond to compile, and
+# most processes never show a multi-line block nor cut a long text.
+@cache
+def _control_but_lines() -> re.Pattern[str]:
+    """_CONTROL without TAB and LF."""
+    return re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{BIDI_AND_SEPARATORS}\ud800-\udfff]")
+
+
+@cache
+def _cut() -> re.Pattern[str]:
+    return re.compile(r"… \[cut: (\d+) more characters(?:, full value in the JSON report)?\]\Z")
 
 
 def encodable(text: str) -> str:
@@ -50,7 +60,7 @@ def printable(text: str, *, keep_lines: bool = False) -> str:
     """``text`` with control characters written as visible escapes: ``\\x1b``, ``\\n``,
     ``\\u202e``; lone surrogates become U+FFFD. ``keep_lines`` keeps newlines and tabs
     (multi-line blocks such as tracebacks). Backslashes are kept as they are."""
-    pattern = _CONTROL_BUT_LINES if keep_lines else _CONTROL
+    pattern = _control_but_lines() if keep_lines else _CONTROL
     if not pattern.search(text):
         return text
     return pattern.sub(_escape, text)
@@ -75,7 +85,7 @@ def capped(text: str, limit: int, note: str = "") -> str:
     if len(text) <= limit:
         return text
     body, already = text, 0
-    earlier = _CUT.search(text)
+    earlier = _cut().search(text)
     if earlier is not None:
         body, already = text[: earlier.start()], int(earlier.group(1))
         if len(body) <= limit:

@@ -17,6 +17,7 @@ import pytest
 
 from pytest_readiness.checklist.document import read_checklist
 from pytest_readiness.checklist.ids import without_id
+from pytest_readiness.checklist.keys import GRAPH_KEY
 from pytest_readiness.checklist.model import Checklist, Entry
 from pytest_readiness.checklist.severity import SeverityRules, rules
 from pytest_readiness.checklist.text import ChecklistFileError
@@ -25,7 +26,6 @@ from pytest_readiness.model import Severity
 from pytest_readiness.reporting import gc_paused
 
 RULES_KEY = pytest.StashKey[SeverityRules]()
-GRAPH_KEY = pytest.StashKey[dict[str, dict[str, Any]]]()
 HAND_TICKED = "ticked by hand, not verified"
 
 

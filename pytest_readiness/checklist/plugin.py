@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from pytest_readiness.checklist.items import GRAPH_KEY, ChecklistFile
+from pytest_readiness.checklist.keys import GRAPH_KEY
 
 WORKEROUTPUT_KEY = "readiness-checklist"
 GLOB_HELP = "globs of Markdown checklists to collect as readiness items (e.g. RELEASE.md docs/*-checklist.md)"
@@ -73,6 +73,9 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     if file_path.suffix == ".py" or not active(config):
         return None
     if parent.session.isinitpath(file_path) or _matches_glob(config, file_path):
+        # The parser (about a dozen modules and regexes) only once a checklist is collected.
+        from pytest_readiness.checklist.items import ChecklistFile
+
         return ChecklistFile.from_parent(parent, path=file_path)
     return None
 
