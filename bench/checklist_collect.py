@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from measure import PYTEST
+from measure import PYTEST, child_env
 
 SEVERITY_WORDS = ("Critical", "Should Pass", "Optional", "")
 
@@ -65,18 +65,13 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _child_env() -> dict[str, str]:
-    """This environment with bytecode caching on, as on a user's machine."""
-    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-
-
 def time_process(args: list[str], cwd: Path, repeat: int) -> tuple[float, float]:
     """Median wall and CPU seconds of a pytest process, after one unmeasured warm-up run.
 
     Bytecode caching is on in the child (PYTHONDONTWRITEBYTECODE removed) as on a user's
     machine: without it pytest rewrites and compiles the plugin's modules on every run.
     """
-    env = _child_env()
+    env = child_env()
     command = [*PYTEST, *args]
     subprocess.run(command, cwd=cwd, capture_output=True, check=False, env=env)
     runs, cpu = [], []
@@ -98,7 +93,7 @@ def make_python_suite(root: Path, tests: int) -> Path:
 def time_phase(args: list[str], cwd: Path, repeat: int) -> tuple[float, float]:
     """Median wall and CPU seconds of pytest's collection phase, after one unmeasured run."""
     bench = str(Path(__file__).resolve().parent)
-    env = _child_env()
+    env = child_env()
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [bench, env.get("PYTHONPATH")]))
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "phase.txt"

@@ -18,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from measure import UNRELATED_PLUGINS
+from measure import UNRELATED_PLUGINS, child_env
 from suites import LAYOUTS, trivial
 
 #: Run in the child: pytest under a profiler whose clock counts events.
@@ -48,7 +48,7 @@ def events(root: Path, out: Path, args: list[str]) -> pstats.Stats:
         *unrelated,
         *args,
     ]
-    subprocess.run(command, cwd=root, stdout=subprocess.DEVNULL, check=False)
+    subprocess.run(command, cwd=root, stdout=subprocess.DEVNULL, check=False, env=child_env())
     return pstats.Stats(str(out))
 
 
