@@ -17,14 +17,23 @@ import pytest
 
 from pytest_readiness.model import ItemResult, Outcome, Waiver
 from pytest_readiness.policy import waived_text
-from pytest_readiness.reporters import junit
+
+
+def tags_testcases(config: pytest.Config) -> bool:
+    """Whether junitxml writes a family with per-testcase properties (xunit1): only then is
+    :class:`JunitNodeTagger` registered, so an xunit2 run pays no hook per report."""
+    from pytest_readiness.reporters.junit import LEGACY_FAMILIES
+
+    return str(config.getini("junit_family")) in LEGACY_FAMILIES
 
 
 class JunitNodeTagger:
     """Controller-side plugin (xunit1 only): tags testcases with their node ids."""
 
-    def __init__(self, config: pytest.Config) -> None:
-        self.tags_testcases = str(config.getini("junit_family")) in junit.LEGACY_FAMILIES
+    def __init__(self) -> None:
+        from pytest_readiness.reporters.junit import NODEID_PROPERTY
+
+        self.property = NODEID_PROPERTY
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> Generator[None, None, None]:
@@ -32,9 +41,7 @@ class JunitNodeTagger:
         writes it into the testcase. It is gone once the hook returns, except on a failed call:
         junitxml finishes that testcase (reading the call report's properties) only when the
         teardown report arrives."""
-        if not self.tags_testcases:
-            return (yield)
-        tag = (junit.NODEID_PROPERTY, report.nodeid)
+        tag = (self.property, report.nodeid)
         report.user_properties.append(tag)
         try:
             return (yield)

@@ -184,9 +184,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
         register(ReportShipper(session), "readiness-report-shipper")
     elif getattr(config.option, "xmlpath", None):
-        from pytest_readiness.junit_plugin import JunitNodeTagger
+        from pytest_readiness.junit_plugin import JunitNodeTagger, tags_testcases
 
-        register(JunitNodeTagger(config), "readiness-junit")
+        if tags_testcases(config):
+            register(JunitNodeTagger(), "readiness-junit")
     if shipper is not None:
         register(shipper, "readiness-config-handoff")
     if _is_xdist_controller(config) and os.name == "posix":  # workers share connection attempts
