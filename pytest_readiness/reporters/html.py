@@ -132,6 +132,21 @@ def context(verdict: Verdict) -> dict[str, Any]:
     }
 
 
+def _shown_unchanged(texts: tuple[str, ...], evidence: list[str]) -> bool:
+    """Whether :func:`~pytest_readiness.text.shown` would return each of these as it is (all
+    text, within the limits, no control character): the common case, checked for a whole row
+    at once rather than value by value."""
+    try:
+        joined = "".join((*texts, *evidence))
+    except TypeError:  # a marker field that is not text (shown() writes its str())
+        return False
+    return (
+        max(map(len, texts)) <= MESSAGE_LIMIT
+        and (not evidence or max(map(len, evidence)) <= EVIDENCE_LIMIT)
+        and printable(joined) == joined
+    )
+
+
 def _blockers(items: tuple[ItemResult, ...], rows: list[Row]) -> list[Row]:
     """Not-met rows, most severe first (collection order within a severity): every critical
     one, then others up to :data:`BLOCKERS_SHOWN` rows in all."""
@@ -148,26 +163,28 @@ def _blockers(items: tuple[ItemResult, ...], rows: list[Row]) -> list[Row]:
 
 def _row(item: ItemResult) -> Row:
     spec = item.spec
-    docs = shown(spec.docs or "", MESSAGE_LIMIT)
-    message = shown(item.message, MESSAGE_LIMIT, keep_lines=True)
-    evidence = [
-        shown(record.summary(), EVIDENCE_LIMIT, keep_lines=True) for record in item.evidence
-    ]
-    remediation = shown(spec.remediation or "", MESSAGE_LIMIT, keep_lines=True)
-    title = shown(spec.title, MESSAGE_LIMIT)
-    details = len(message) + len(remediation) + sum(len(e) for e in evidence)
+    texts: tuple[str, ...] = (spec.id, spec.title, spec.section, spec.owner or "", spec.docs or "")
+    multiline: tuple[str, ...] = (item.message, spec.remediation or "")
+    evidence = [record.summary() for record in item.evidence]
+    if not _shown_unchanged(texts + multiline, evidence):
+        texts = tuple(shown(text, MESSAGE_LIMIT) for text in texts)
+        multiline = tuple(shown(text, MESSAGE_LIMIT, keep_lines=True) for text in multiline)
+        evidence = [shown(text, EVIDENCE_LIMIT, keep_lines=True) for text in evidence]
+    id, title, section, owner, docs = texts
+    message, remediation = multiline
+    details = len(message) + len(remediation) + sum(map(len, evidence))
     lines = message.count("\n") + len(evidence) + bool(message) + bool(remediation)
     return Row(
         item.outcome.value,
         spec.severity.value,
-        shown(spec.id, MESSAGE_LIMIT),
+        id,
         title,
-        shown(spec.section, MESSAGE_LIMIT),
+        section,
         f"{spec.weight:g}",
         message,
         evidence,
         remediation,
-        shown(spec.owner or "", MESSAGE_LIMIT),
+        owner,
         docs,
         # Only web links become links: autoescape does not stop a javascript: URL.
         docs.startswith(("https://", "http://")),

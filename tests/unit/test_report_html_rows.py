@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from pytest_readiness.model import EvidenceRecord, ItemSpec, RawOutcome, RawResult, Severity
 from pytest_readiness.policy import Policy, evaluate
 from pytest_readiness.reporters import html
+from pytest_readiness.text import EVIDENCE_LIMIT
 from tests.golden import golden
 from tests.golden.verdicts import sample_verdict
 
@@ -91,6 +92,15 @@ def test_long_values_are_cut() -> None:
     page = hostile_page(message="m" * 10_000)
     assert re.search(r"m… \[cut: \d+ more characters, full value in the JSON report\]", page)
     assert "m" * 2_001 not in page
+
+
+def test_evidence_is_cut_to_its_own_limit_in_an_otherwise_plain_row() -> None:
+    """Evidence has a lower limit than the other fields: a row whose other values pass as
+    they are still has it cut."""
+    spec = ItemSpec("E-1", "t.py::test_e", "plain", Severity.CRITICAL, "s", 5.0)
+    raw = RawResult(RawOutcome.FAILED, "no", evidence=(EvidenceRecord(None, "e" * 1_000),))
+    page = html.render(evaluate([spec], {spec.nodeid: raw}, Policy(), today=date(2026, 11, 23)))
+    assert f"observed {'e' * (EVIDENCE_LIMIT - 9)}… [cut: 509 more characters" in page
 
 
 @pytest.fixture
