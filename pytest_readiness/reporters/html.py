@@ -1,9 +1,11 @@
 """``--readiness-html``: one self-contained HTML file, readable offline and printable.
 
 Everything is inline (CSS, a small filter script); no fonts, scripts or images are fetched.
-Every value goes through jinja2's autoescape, and a Content-Security-Policy allows only the
-report's own script (by hash), so even a value that slipped through could not run code.
-Rows are rendered on the server side so the file reads and prints without JavaScript.
+Every value is escaped: by jinja2's autoescape in the template, and by :func:`escape` (the same
+entities, held to markupsafe's by a test) in the item rows, which are made in Python for speed.
+A Content-Security-Policy allows only the report's own script (by hash), so even a value that
+slipped through could not run code. Rows are rendered on the server side so the file reads and
+prints without JavaScript. The template is precompiled (:mod:`.report_template`).
 
 Triage first: the items not met are listed right under the banner, most severe first, with
 their reason, evidence and remediation; every critical one is listed, the others up to a cap
@@ -11,8 +13,9 @@ their reason, evidence and remediation; every critical one is listed, the others
 with a button to show them whole. The script shows the items table a page at a time, so
 loading and filtering 10,000 items lays out a few hundred rows, not all of them.
 Every value shown has its control characters written as visible escapes (jinja2's
-``finalize``), and messages and evidence are cut (:mod:`pytest_readiness.text`), so a hostile
-or huge value can neither hide text nor make a page a browser cannot load.
+``finalize``; :func:`_rows_html` for the rows), and messages and evidence are cut
+(:mod:`pytest_readiness.text`), so a hostile or huge value can neither hide text nor make a
+page a browser cannot load.
 """
 
 from __future__ import annotations
@@ -335,8 +338,8 @@ def _template(jinja2: ModuleType) -> Any:
 def compiled_template() -> str:
     """The text of :mod:`.report_template`: the template compiled by the installed jinja2.
 
-    ``READINESS_UPDATE_GOLDEN=1 pytest tests/unit/test_report_html.py`` rewrites the module;
-    a test there fails while it is out of date.
+    ``READINESS_UPDATE_GOLDEN=1 pytest tests/unit/test_report_html_rows.py`` rewrites the
+    module; a test there fails while it is out of date.
     """
     jinja2 = _jinja2()
     environment = _environment(jinja2)
@@ -344,7 +347,8 @@ def compiled_template() -> str:
     # defer_init: the filters are looked up when the template runs, not when it is imported
     code = environment.compile(source, TEMPLATE, filename, raw=True, defer_init=True)
     header = [
-        f"# {TEMPLATE} compiled by jinja2 (html.compiled_template()); generated, do not edit.",
+        f"# templates/{TEMPLATE} compiled by jinja2 (html.compiled_template()); do not edit:",
+        "# READINESS_UPDATE_GOLDEN=1 pytest tests/unit/test_report_html_rows.py makes it again.",
         "# ruff: noqa",
         "# fmt: off",
         "# mypy: ignore-errors",

@@ -1,4 +1,5 @@
-# report.html.j2 compiled by jinja2 (html.compiled_template()); generated, do not edit.
+# templates/report.html.j2 compiled by jinja2 (html.compiled_template()); do not edit:
+# READINESS_UPDATE_GOLDEN=1 pytest tests/unit/test_report_html_rows.py makes it again.
 # ruff: noqa
 # fmt: off
 # mypy: ignore-errors
@@ -326,4 +327,4 @@ def root(context, missing=missing):
     yield '</script>\n</body>\n</html>'
 
 blocks = {}
-debug_info = '6=56&7=58&8=60&9=66&13=68&14=70&15=74&16=79&17=90&18=93&23=102&24=105&29=107&32=113&38=124&41=127&44=137&45=141&55=163&56=167&64=177&66=185&67=189&69=205&74=217&76=219&77=227&78=235&82=243&86=245&92=251&93=253&97=256&98=260&105=282&106=284&110=287&111=291&120=311&125=321&126=325'
+debug_info = '6=57&7=59&8=61&9=67&13=69&14=71&15=75&16=80&17=91&18=94&23=103&24=106&29=108&32=114&38=125&41=128&44=138&45=142&55=164&56=168&64=178&66=186&67=190&69=206&74=218&76=220&77=228&78=236&82=244&86=246&92=252&93=254&97=257&98=261&105=283&106=285&110=288&111=292&120=312&125=322&126=326'
