@@ -1,9 +1,11 @@
 """``--readiness-html``: one self-contained HTML file, readable offline and printable.
 
 Everything is inline (CSS, a small filter script); no fonts, scripts or images are fetched.
-Every value goes through jinja2's autoescape, and a Content-Security-Policy allows only the
-report's own script (by hash), so even a value that slipped through could not run code.
-Rows are rendered on the server side so the file reads and prints without JavaScript.
+Every value is escaped: by jinja2's autoescape in the template, and by :func:`escape` (the same
+entities, held to markupsafe's by a test) in the item rows, which are made in Python for speed.
+A Content-Security-Policy allows only the report's own script (by hash), so even a value that
+slipped through could not run code. Rows are rendered on the server side so the file reads and
+prints without JavaScript. The template is precompiled (:mod:`.report_template`).
 
 Triage first: the items not met are listed right under the banner, most severe first, with
 their reason, evidence and remediation; every critical one is listed, the others up to a cap
@@ -11,15 +13,17 @@ their reason, evidence and remediation; every critical one is listed, the others
 with a button to show them whole. The script shows the items table a page at a time, so
 loading and filtering 10,000 items lays out a few hundred rows, not all of them.
 Every value shown has its control characters written as visible escapes (jinja2's
-``finalize``), and messages and evidence are cut (:mod:`pytest_readiness.text`), so a hostile
-or huge value can neither hide text nor make a page a browser cannot load.
+``finalize``; :func:`_rows_html` for the rows), and messages and evidence are cut
+(:mod:`pytest_readiness.text`), so a hostile or huge value can neither hide text nor make a
+page a browser cannot load.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from functools import cache
 from importlib import resources
 from types import ModuleType
@@ -31,6 +35,7 @@ from pytest_readiness.model import SEVERITIES, Decision, ItemResult, Severity, T
 from pytest_readiness.text import EVIDENCE_LIMIT, MESSAGE_LIMIT, printable, shown
 
 TEMPLATE = "report.html.j2"
+_TEMPLATES = resources.files("pytest_readiness.reporters") / "templates"
 _DECISION_CLASS = {
     Decision.GO: "go",
     Decision.DELAY: "delay",
@@ -46,6 +51,9 @@ PAGE_ROWS = 100
 _CAP_CHARS = 320
 _CAP_LINES = 5
 _SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
+#: Rows rendered into one piece of the streamed page.
+_ROWS_PER_CHUNK = 200
+_MORE = '<button type="button" class="more">show all</button>'
 
 
 class Row(NamedTuple):
@@ -79,13 +87,17 @@ def render(verdict: Verdict) -> str:
 def chunks(verdict: Verdict) -> Iterator[str]:
     """:func:`render`'s text as the template produces it, streamed to the report's file."""
     jinja2 = _jinja2()  # checked on every call so a missing extra is never masked by the cache
-    template = _environment(jinja2).get_template(TEMPLATE)
+    template = _template(jinja2)
     for chunk in template.generate(context(verdict)):
         yield str(chunk)
 
 
 def context(verdict: Verdict) -> dict[str, Any]:
-    """Everything the template shows, precomputed so the template only loops and escapes."""
+    """Everything the template shows, precomputed so the template only loops and escapes.
+
+    The rows of the two item tables (most of the page) come as HTML made here, not by the
+    template: the same text, in a fraction of the time (see :func:`_rows_html`).
+    """
     css, script, script_hash = _assets()
     diff = verdict.baseline
     counts = verdict.counts
@@ -101,8 +113,9 @@ def context(verdict: Verdict) -> dict[str, Any]:
         "totals": [_cell(verdict.totals[s]) for s in SEVERITIES],
         "outcomes": [o.value for o, n in counts.items() if n],
         "counts": [(o.value, n) for o, n in counts.items() if n],
-        "rows": rows,
-        "blockers": blockers,
+        "item_count": len(rows),
+        "item_rows": _rows_html(rows, _item_row),
+        "blockers": _rows_html(blockers, _blocker_row) if blockers else None,
         "blockers_more": not_met - len(blockers),
         "not_met": not_met,
         "page_rows": PAGE_ROWS,
@@ -122,6 +135,21 @@ def context(verdict: Verdict) -> dict[str, Any]:
     }
 
 
+def _shown_unchanged(texts: tuple[str, ...], evidence: list[str]) -> bool:
+    """Whether :func:`~pytest_readiness.text.shown` would return each of these as it is (all
+    text, within the limits, no control character): the common case, checked for a whole row
+    at once rather than value by value."""
+    try:
+        joined = "".join((*texts, *evidence))
+    except TypeError:  # a marker field that is not text (shown() writes its str())
+        return False
+    return (
+        max(map(len, texts)) <= MESSAGE_LIMIT
+        and (not evidence or max(map(len, evidence)) <= EVIDENCE_LIMIT)
+        and printable(joined) == joined
+    )
+
+
 def _blockers(items: tuple[ItemResult, ...], rows: list[Row]) -> list[Row]:
     """Not-met rows, most severe first (collection order within a severity): every critical
     one, then others up to :data:`BLOCKERS_SHOWN` rows in all."""
@@ -138,32 +166,107 @@ def _blockers(items: tuple[ItemResult, ...], rows: list[Row]) -> list[Row]:
 
 def _row(item: ItemResult) -> Row:
     spec = item.spec
-    docs = shown(spec.docs or "", MESSAGE_LIMIT)
-    message = shown(item.message, MESSAGE_LIMIT, keep_lines=True)
-    evidence = [
-        shown(record.summary(), EVIDENCE_LIMIT, keep_lines=True) for record in item.evidence
-    ]
-    remediation = shown(spec.remediation or "", MESSAGE_LIMIT, keep_lines=True)
-    title = shown(spec.title, MESSAGE_LIMIT)
-    details = len(message) + len(remediation) + sum(len(e) for e in evidence)
+    texts: tuple[str, ...] = (spec.id, spec.title, spec.section, spec.owner or "", spec.docs or "")
+    multiline: tuple[str, ...] = (item.message, spec.remediation or "")
+    evidence = [record.summary() for record in item.evidence]
+    if not _shown_unchanged(texts + multiline, evidence):
+        texts = tuple(shown(text, MESSAGE_LIMIT) for text in texts)
+        multiline = tuple(shown(text, MESSAGE_LIMIT, keep_lines=True) for text in multiline)
+        evidence = [shown(text, EVIDENCE_LIMIT, keep_lines=True) for text in evidence]
+    id, title, section, owner, docs = texts
+    message, remediation = multiline
+    details = len(message) + len(remediation) + sum(map(len, evidence))
     lines = message.count("\n") + len(evidence) + bool(message) + bool(remediation)
     return Row(
         item.outcome.value,
         spec.severity.value,
-        shown(spec.id, MESSAGE_LIMIT),
+        id,
         title,
-        shown(spec.section, MESSAGE_LIMIT),
+        section,
         f"{spec.weight:g}",
         message,
         evidence,
         remediation,
-        shown(spec.owner or "", MESSAGE_LIMIT),
+        owner,
         docs,
         # Only web links become links: autoescape does not stop a javascript: URL.
         docs.startswith(("https://", "http://")),
         item.outcome.applicable and not item.met,
         details > _CAP_CHARS or lines > _CAP_LINES,
         len(title) > _CAP_CHARS,
+    )
+
+
+def _rows_html(rows: list[Row], row_html: Callable[[Row, int], str]) -> Iterator[Any]:
+    """The rows as HTML, :data:`_ROWS_PER_CHUNK` at a time, as the template's loops wrote them:
+    every value escaped (:func:`escape`, as autoescape does), and control characters written as
+    visible escapes. :func:`~pytest_readiness.text.printable` runs once on a chunk rather than
+    once per value (``finalize``): it replaces character by character, and the markup around
+    the values has no control character but newlines, which it keeps, so the text is the same.
+    """
+    from markupsafe import Markup  # a dependency of jinja2
+
+    for start in range(0, len(rows), _ROWS_PER_CHUNK):
+        part = rows[start : start + _ROWS_PER_CHUNK]
+        text = "".join([row_html(row, n) for n, row in enumerate(part, start)])
+        yield Markup(printable(text, keep_lines=True))  # Markup: not escaped a second time
+
+
+def _item_row(r: Row, n: int) -> str:
+    """One row of the items table; the first :data:`PAGE_ROWS` shown before the script runs."""
+    e = escape
+    return (
+        f'<tr class="o-{e(r.outcome)}{" nm" if r.not_met else ""}{" on" if n < PAGE_ROWS else ""}">'
+        f'<td>{e(r.outcome)}</td><td>{e(r.severity)}</td><td class="id">{e(r.id)}</td>'
+        f'{_title_cell(r)}<td>{e(r.section)}</td><td class="num">{e(r.weight)}</td>'
+        f'<td class="det{" clip" if r.clip else ""}">{_details(r)}</td></tr>\n'
+    )
+
+
+def _blocker_row(r: Row, n: int) -> str:
+    """One row of the blockers table under the banner."""
+    e = escape
+    return (
+        f'<tr class="b-{e(r.severity)}"><td>{e(r.severity)}</td><td>{e(r.outcome)}</td>'
+        f'<td class="id">{e(r.id)}</td>{_title_cell(r)}'
+        f'<td class="det{" clip" if r.clip else ""}">{_details(r)}</td></tr>\n'
+    )
+
+
+def _title_cell(r: Row) -> str:
+    if r.clip_title:
+        return f'<td class="clip"><div class="cap">{escape(r.title)}</div>{_MORE}</td>'
+    return f"<td>{escape(r.title)}</td>"
+
+
+def _details(r: Row) -> str:
+    """The reason, evidence, remediation, owner and docs of a row: the details cell's text."""
+    e = escape
+    text = f'<div class="msg">{e(r.message)}</div>' if r.message else ""
+    for record in r.evidence:
+        text += f'<div class="ev">{e(record)}</div>'
+    if r.remediation:
+        text += f'<div class="rem">{e(r.remediation)}</div>'
+    if r.owner:
+        text += f'<div class="own">{e(r.owner)}</div>'
+    if r.docs:
+        docs = e(r.docs)
+        if r.docs_link:
+            docs = f'<a href="{docs}" rel="noreferrer noopener">{docs}</a>'
+        text += f'<div class="doc">{docs}</div>'
+    return f'<div class="cap">{text}</div>{_MORE}' if r.clip else text
+
+
+def escape(text: str) -> str:
+    """``text`` as jinja2's autoescape writes it (markupsafe's five entities, which differ
+    from :func:`html.escape`'s), without a ``Markup`` object per value; tests hold it to
+    markupsafe."""
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("'", "&#39;")
+        .replace('"', "&#34;")
     )
 
 
@@ -217,6 +320,61 @@ def _jinja2() -> ModuleType:
 
 
 @cache
+def _template(jinja2: ModuleType) -> Any:
+    """The report's template from :mod:`.report_template`, precompiled (compiling costs more
+    than rendering 1,000 items), if that was made from this template by this jinja2 version;
+    else compiled from the source."""
+    from pytest_readiness.reporters import report_template
+
+    environment = _environment(jinja2)
+    made_from = (report_template.JINJA2_VERSION, report_template.SOURCE_SHA256)
+    if made_from != (jinja2.__version__, _template_sha256()):
+        return environment.get_template(TEMPLATE)
+    return environment.template_class.from_module_dict(
+        environment, vars(report_template), environment.globals
+    )
+
+
+def compiled_template() -> str:
+    """The text of :mod:`.report_template`: the template compiled by the installed jinja2.
+
+    ``READINESS_UPDATE_GOLDEN=1 pytest tests/unit/test_report_html_rows.py`` rewrites the
+    module; a test there fails while it is out of date.
+    """
+    jinja2 = _jinja2()
+    environment = _environment(jinja2)
+    source, filename, _ = environment.loader.get_source(environment, TEMPLATE)
+    # defer_init: the filters are looked up when the template runs, not when it is imported
+    code = environment.compile(source, TEMPLATE, filename, raw=True, defer_init=True)
+    header = [
+        f"# templates/{TEMPLATE} compiled by jinja2 (html.compiled_template()); do not edit:",
+        "# READINESS_UPDATE_GOLDEN=1 pytest tests/unit/test_report_html_rows.py makes it again.",
+        "# ruff: noqa",
+        "# fmt: off",
+        "# mypy: ignore-errors",
+        f"JINJA2_VERSION = {jinja2.__version__!r}",
+        f"SOURCE_SHA256 = {_template_sha256()!r}",
+    ]
+    # debug_info maps template lines to lines of this module, which the header moves down
+    code = re.sub(
+        r"(?m)^(debug_info = ')(.*)'$",
+        lambda m: m[1] + _shift_lines(m[2], len(header)) + "'",
+        code,
+    )
+    return "\n".join(header) + "\n" + code + "\n"
+
+
+def _shift_lines(debug_info: str, offset: int) -> str:
+    pairs = (pair.split("=") for pair in debug_info.split("&"))
+    return "&".join(f"{template}={int(line) + offset}" for template, line in pairs)
+
+
+def _template_sha256() -> str:
+    source = (_TEMPLATES / TEMPLATE).read_bytes()
+    return hashlib.sha256(source).hexdigest()
+
+
+@cache
 def _environment(jinja2: ModuleType) -> Any:
     return jinja2.Environment(
         loader=jinja2.PackageLoader("pytest_readiness.reporters", "templates"),
@@ -239,7 +397,7 @@ def _printable(value: Any) -> Any:
 @cache
 def _assets() -> tuple[str, str, str]:
     """The inline CSS and script, and the script's CSP hash (it must match byte for byte)."""
-    folder = resources.files("pytest_readiness.reporters") / "templates"
+    folder = _TEMPLATES
     css = (folder / "report.css").read_text(encoding="utf-8")
     script = (folder / "report.js").read_text(encoding="utf-8")
     digest = hashlib.sha256(script.encode("utf-8")).digest()
