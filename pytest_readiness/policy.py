@@ -25,7 +25,6 @@ from typing import Any
 
 from pytest_readiness.model import (
     EXPIRING_DAYS,
-    MET_OUTCOMES,
     OBJECT_WAIVER_DETAIL,
     SEVERITIES,
     Attestation,
@@ -422,10 +421,10 @@ def _tallies(
                 [0, 0, 0.0, 0.0],
             )
         outcome = r.outcome
-        if outcome is Outcome.SKIPPED:  # not applicable: not counted
+        if not outcome.applicable:  # not counted
             continue
         weight = spec.weight
-        met = outcome in MET_OUTCOMES
+        met = outcome.met
         for acc in (totals[spec.severity], section[0][spec.severity], section[1], overall):
             acc[1] += 1
             acc[3] += weight
