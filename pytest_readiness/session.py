@@ -283,15 +283,14 @@ class ReadinessSession:
     def _decide(
         self, session: pytest.Session, pytest_status: int, failure: BaseException | None
     ) -> Verdict:
-        phases = self.reports
         raw: dict[str, RawResult] = {}
-        for nodeid, by_phase in phases.items():
+        for nodeid, by_phase in self.reports.items():
             evidence = self.evidence.records.get(nodeid)
             if evidence is None and "teardown" in by_phase:
                 evidence = getattr(by_phase["teardown"], EVIDENCE_ATTRIBUTE, None)
             raw[nodeid] = reduce_reports(by_phase, evidence)
         crashed = list(self.crashed)
-        for nodeid, by_phase in phases.items():
+        for nodeid, by_phase in self.reports.items():
             if CRASH_PHASE in by_phase and not crashed:
                 crashed.append(f"while running {nodeid}")
         interrupted = _interruption(session, pytest_status, self.collection_errors)
