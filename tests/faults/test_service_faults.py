@@ -6,6 +6,12 @@ loopback ports, started and stopped here. The fault is applied from inside the r
 between a check that passed and the checks after it, to the pids the test hands it (and the
 PostgreSQL backend serving the run); every pid it signalled is written to a file, so that the
 test resumes (SIGCONT) exactly those before stopping the server.
+
+A signal takes effect after ``kill()`` returns: the kernel wakes one thread of the process to
+take it, and on a busy machine the other threads of a multi-threaded server (nats-server's) go
+on answering for a few milliseconds, long enough to answer the next check's PING. The fault
+check therefore waits until ``/proc`` shows every thread stopped (or the process gone) before
+the next check runs.
 """
 
 from __future__ import annotations
@@ -35,20 +41,46 @@ BOUND = 30
 CHECKS = """
 import os
 import signal
+import time
 import pytest
 
 @pytest.mark.critical(id="BEFORE")
 def test_before({fixture}):
     {probe}
 
+def _states(pid):
+    try:
+        tasks = os.listdir(f"/proc/{{pid}}/task")
+    except FileNotFoundError:
+        return set()
+    states = set()
+    for task in tasks:
+        try:
+            with open(f"/proc/{{pid}}/task/{{task}}/stat") as stat:
+                states.add(stat.read().rsplit(") ", 1)[1][0])
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+    return states
+
+def _wait_until_in_effect(pid, name):
+    # every thread stopped (T) for SIGSTOP; dead (Z, X) or reaped for SIGKILL
+    done = {{"T"}} if name == "SIGSTOP" else {{"Z", "X"}}
+    deadline = time.monotonic() + 10
+    while not _states(pid) <= done:
+        assert time.monotonic() < deadline, f"{{name}} not in effect on {{pid}}: {{_states(pid)}}"
+        time.sleep(0.001)  # polling the state the kernel reports, not waiting blind
+
 @pytest.mark.nice_to_have(id="FAULT")
 def test_fault({fixture}):
     pids = [int(p) for p in os.environ["FAULT_PIDS"].split()] + [{own_pid}]
+    name = os.environ["FAULT_SIGNAL"]
     with open(os.environ["FAULT_LOG"], "a") as log:
         for pid in pids:
             log.write(f"{{pid}}\\n")
             log.flush()
-            os.kill(pid, getattr(signal, os.environ["FAULT_SIGNAL"]))
+            os.kill(pid, getattr(signal, name))
+    for pid in pids:
+        _wait_until_in_effect(pid, name)
 
 @pytest.mark.critical(id="AFTER")
 def test_after({fixture}):
