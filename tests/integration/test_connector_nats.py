@@ -39,6 +39,10 @@ WRONG_PASSWORD = "nats-Wr0ng-Pass"
 STREAM, DURABLE = "ORDERS", "billing"
 
 
+#: A refusal must come well before this timeout (a margin for a busy CI host's first import).
+QUICK_TIMEOUT = 6
+
+
 def target(
     servers: str | list[str], *, name: str = "bus", timeout: float = 5, **settings: Any
 ) -> Target:
@@ -198,11 +202,11 @@ def test_closed_ports_are_unreachable_quickly() -> None:
     servers = [f"nats://u:{WRONG_PASSWORD}@127.0.0.1:{closed_port()}" for _ in range(2)]
     started = time.monotonic()
     with pytest.raises(Unreachable) as info:
-        connect(target(servers, timeout=1), Redactor())
-    assert time.monotonic() - started < 1
+        connect(target(servers, timeout=QUICK_TIMEOUT), Redactor())
+    assert time.monotonic() - started < QUICK_TIMEOUT / 2  # refused at once, not after the timeout
     assert not isinstance(info.value, TimedOut)
     assert str(info.value) == (
-        "Cannot connect to nats target 'bus': connection refused (timeout 1s)"
+        "Cannot connect to nats target 'bus': connection refused (timeout 6s)"
     )
     assert_secret_free(info.value, WRONG_PASSWORD)
 

@@ -36,6 +36,10 @@ PASSWORD = "pg-S3cret-Pass"
 WRONG_PASSWORD = "pg-Wr0ng-Pass"
 
 
+#: A refusal must come well before this timeout (a margin for a busy CI host's first import).
+QUICK_TIMEOUT = 6
+
+
 def target(dsn: str, *, name: str = "orders", timeout: float = 5, **settings: Any) -> Target:
     return load_target("postgres", name, timeout=timeout, dsn=dsn, **settings)
 
@@ -253,12 +257,12 @@ def test_closed_port_is_unreachable_quickly() -> None:
     dsn = f"postgresql://postgres:{WRONG_PASSWORD}@127.0.0.1:{port}/test"
     started = time.monotonic()
     with pytest.raises(Unreachable) as info:
-        connect(target(dsn, timeout=1), Redactor())
-    assert time.monotonic() - started < 1
+        connect(target(dsn, timeout=QUICK_TIMEOUT), Redactor())
+    assert time.monotonic() - started < QUICK_TIMEOUT / 2  # refused at once, not after the timeout
     assert not isinstance(info.value, TimedOut)
     assert str(info.value) == (
         f"Cannot connect to postgres target 'orders': connection refused at 127.0.0.1:{port} "
-        "(timeout 1s)"
+        "(timeout 6s)"
     )
     assert_secret_free(info.value, WRONG_PASSWORD)
 
