@@ -88,8 +88,11 @@ def _check_depth(text: str, loader_class: type[_Loader]) -> None:
 
 
 def _check_expanded_size(root: yaml.Node) -> None:
-    """Count nodes as if every alias were copied out, without copying (memoised per node)."""
+    """Count nodes as if every alias were copied out, without copying (memoised per node).
+
+    An alias inside the collection it names (``a: &x [*x]``) would expand for ever: refused."""
     sizes: dict[int, int] = {}
+    open_: set[int] = set()  # collections whose children are still being counted
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
         node, children_done = stack.pop()
@@ -97,9 +100,17 @@ def _check_expanded_size(root: yaml.Node) -> None:
             continue
         children = _children(node)
         if not children_done and any(id(c) not in sizes for c in children):
+            if any(id(c) in open_ for c in children) or id(node) in open_:
+                line = node.start_mark.line + 1 if node.start_mark else "?"
+                raise BoundExceeded(
+                    f"an alias refers to a collection it is inside, which would expand for "
+                    f"ever (line {line})"
+                )
+            open_.add(id(node))
             stack.append((node, True))
             stack.extend((c, False) for c in children if id(c) not in sizes)
             continue
+        open_.discard(id(node))
         size = 1 + sum(sizes.get(id(c), 0) for c in children)
         if size > MAX_NODES:
             raise BoundExceeded(f"aliases expand it to more than {MAX_NODES:,} values")

@@ -32,6 +32,7 @@ BAD_CONFIGS = {
         for n in range(8)
     )
     + "profiles:\n  prod: {}\n",
+    "alias_inside_itself": "profiles:\n  prod:\n    thresholds: &t {x: [1, *t]}\n",
     "nan_policy": "policy: {important_min_percent: .nan}\nprofiles:\n  prod: {}\n",
     "infinite_timeout": "profiles:\n  prod: {timeout: .inf}\n",
     "nan_timeout": "profiles:\n  prod: {timeout: .nan}\n",
