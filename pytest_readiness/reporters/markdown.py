@@ -61,8 +61,8 @@ _URL_TRAILING = ".,;:!?'\""
 # A value in which esc() only puts a backslash before each active character: words of other
 # characters, one space apart (no control character, no '@' or '&', '#' not before a digit,
 # no "://": nothing esc() cuts, collapses, links or escapes only in context).
-_WORD = rf"(?:[^\s\x00-\x1f\x7f-\x9f{BIDI_AND_SEPARATORS}\ud800-\udfff#@&:]|#(?!\d)|:(?!//))++"
-_LITERAL = re.compile(rf"(?:{_WORD}(?: {_WORD})*+)?")
+_WORD = rf"(?:[^\s\x00-\x1f\x7f-\x9f{BIDI_AND_SEPARATORS}\ud800-\udfff#@&:]|#(?!\d)|:(?!//))+"
+_LITERAL = re.compile(rf"(?:{_WORD}(?: {_WORD})*)?")
 _BACKSLASHED = str.maketrans({char: "\\" + char for char in "\\`*_[]<>|~$"})
 
 
