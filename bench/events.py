@@ -1,18 +1,23 @@
 """Profiler events per test: a deterministic measure of what a readiness run adds per item.
 
-    .venv/bin/python bench/events.py --tests 1000 [--top 15] [-- extra pytest args]
+    .venv/bin/python bench/events.py --tests 1000 [--reports json|all] [--top 15] [-- extra pytest args]
 
-Runs plain pytest and a JSON-only readiness run on one generated suite (bench/suites.py), each
-in a fresh process under cProfile whose clock is a counter: every function call and return
+Runs plain pytest and a readiness run on one generated suite (bench/suites.py), each in a
+fresh process under cProfile whose clock is a counter: every function call and return
 is one event, so the counts do not move with the machine's load the way CPU seconds do on a
-shared VM. Prints the events per test of each run, their ratio, and the plugin's functions
-with the most events per test (inclusive). xdist workers are not profiled (run serially).
+shared VM. The pairs are bench/overhead.py's: ``--reports json`` (the default) compares a
+JSON-only run with plain pytest, ``--reports all`` a run writing all four reports (JSON, HTML,
+Markdown, the enriched JUnit file) with plain pytest writing its JUnit file. Prints the events
+per test of each run, their ratio, and the plugin's functions with the most events per test
+(inclusive); ``--keep DIR`` keeps both profiles (``pstats`` files) for a closer look. xdist
+workers are not profiled (run serially).
 """
 
 from __future__ import annotations
 
 import argparse
 import pstats
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,6 +38,22 @@ finally:
     profile.disable()
     profile.dump_stats(sys.argv[1])
 """
+
+
+#: --reports: (plain pytest's arguments, the readiness run's), as bench/overhead.py pairs them.
+PAIRS: dict[str, tuple[list[str], list[str]]] = {
+    "json": (["-p", "no:readiness"], ["--readiness=bench", "--readiness-json=r.json"]),
+    "all": (
+        ["-p", "no:readiness", "--junitxml=plain.xml"],
+        [
+            "--readiness=bench",
+            "--junitxml=ready.xml",
+            "--readiness-json=r.json",
+            "--readiness-html=r.html",
+            "--readiness-md=r.md",
+        ],
+    ),
+}
 
 
 def events(root: Path, out: Path, args: list[str]) -> pstats.Stats:
@@ -62,20 +83,26 @@ def main() -> None:
     )
     parser.add_argument("--tests", type=int, default=1000)
     parser.add_argument("--layout", choices=LAYOUTS, default="modules")
+    parser.add_argument("--reports", choices=tuple(PAIRS), default="json")
     parser.add_argument("--top", type=int, default=15)
+    parser.add_argument(
+        "--keep", type=Path, help="a directory to keep plain.prof and ready.prof in"
+    )
     parser.add_argument("extra", nargs="*", help="more pytest arguments for both runs")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-events-") as tmp:
         root = trivial(Path(tmp, "suite"), args.tests, args.layout)
-        plain = events(root, Path(tmp, "plain.prof"), ["-p", "no:readiness", *args.extra])
-        ready = events(
-            root,
-            Path(tmp, "ready.prof"),
-            ["--readiness=bench", "--readiness-json=r.json", *args.extra],
-        )
+        plain_args, ready_args = PAIRS[args.reports]
+        plain = events(root, Path(tmp, "plain.prof"), [*plain_args, *args.extra])
+        ready = events(root, Path(tmp, "ready.prof"), [*ready_args, *args.extra])
+        if args.keep is not None:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            for name in ("plain.prof", "ready.prof"):
+                shutil.copyfile(Path(tmp, name), args.keep / name)
     per_plain, per_ready = total(plain) / args.tests, total(ready) / args.tests
-    print(f"plain     {per_plain:9.1f} events per test")
-    print(f"readiness {per_ready:9.1f} events per test ({per_ready / per_plain:.3f}x)")
+    print(f"plain     {per_plain:9.1f} events per test  {' '.join(plain_args)}")
+    print(f"readiness {per_ready:9.1f} events per test  {' '.join(ready_args)}")
+    print(f"ratio     {per_ready / per_plain:9.3f}x")
     rows = [
         (entry[3] / args.tests, entry[1], f"{Path(where[0]).name}:{where[2]}")
         for where, entry in ready.stats.items()  # type: ignore[attr-defined]

@@ -53,6 +53,8 @@ _CAP_LINES = 5
 _SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 #: Rows rendered into one piece of the streamed page.
 _ROWS_PER_CHUNK = 200
+#: What :func:`escape` replaces.
+_HTML_SPECIAL = re.compile("[&<>'\"]")
 _MORE = '<button type="button" class="more">show all</button>'
 
 
@@ -261,6 +263,8 @@ def escape(text: str) -> str:
     """``text`` as jinja2's autoescape writes it (markupsafe's five entities, which differ
     from :func:`html.escape`'s), without a ``Markup`` object per value; tests hold it to
     markupsafe."""
+    if _HTML_SPECIAL.search(text) is None:
+        return text  # most values: one search instead of five replaces
     return (
         text.replace("&", "&amp;")
         .replace("<", "&lt;")

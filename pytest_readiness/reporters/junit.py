@@ -21,15 +21,24 @@ evidence and reasons are cut (:mod:`pytest_readiness.text`).
 
 from __future__ import annotations
 
+import functools
 import os
 import re
+import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
-from typing import cast
+from typing import NamedTuple, cast
+from xml.parsers import expat
 
 from pytest_readiness.model import ItemResult, Verdict
 from pytest_readiness.reporters.terminal import render
-from pytest_readiness.text import EVIDENCE_LIMIT, MESSAGE_LIMIT, printable, shown
+from pytest_readiness.text import (
+    BIDI_AND_SEPARATORS,
+    EVIDENCE_LIMIT,
+    MESSAGE_LIMIT,
+    printable,
+    shown,
+)
 
 DECISION_CLASSNAME = "readiness"
 DECISION_NAME = "decision"
@@ -41,6 +50,10 @@ LEGACY_FAMILIES = ("xunit1", "legacy")
 # The complement of XML's legal characters, written out: the negated class took 8x longer to
 # compile (a regex of every run that writes JUnit).
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+# What printable, _xml_safe or ElementTree's attribute escaping would change in a value.
+_ATTR_SPECIAL = re.compile(
+    f'[\x00-\x1f\x7f-\x9f{BIDI_AND_SEPARATORS}\ud800-\udfff\ufffe\uffff&<>"]'
+)
 
 
 XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>'
@@ -76,6 +89,11 @@ def is_streamable(pristine: str) -> bool:
     junitxml writes (``<testsuites>`` whose first child is the ``<testsuite>``, a suite
     ``<properties>`` only as the suite's first child, no text around the two). Reads the whole
     file without keeping its tree; raises ``ET.ParseError`` if it is not XML."""
+    return _verbatim_layout(pristine) is not None or _tree_streamable(pristine)
+
+
+def _tree_streamable(pristine: str) -> bool:
+    """:func:`is_streamable` for any file, element by element."""
     streamable = True
     path: list[ET.Element] = []
     root: ET.Element | None = None
@@ -103,9 +121,19 @@ def is_streamable(pristine: str) -> bool:
 
 
 def enrich_chunks(pristine: str, verdict: Verdict, family: str) -> Iterator[str]:
-    """:func:`enrich_text`'s text for a file :func:`is_streamable` accepts, in pieces: each
-    testcase is enriched and written as it is read, so neither the tree of a 10,000-test file
-    nor the enriched text is held whole."""
+    """:func:`enrich_text`'s text for a file :func:`is_streamable` accepts, in pieces, so
+    neither the tree of a 10,000-test file nor the enriched text is held whole. A file as
+    pytest writes it without per-testcase properties (xunit2) is copied around what is added;
+    otherwise each testcase is enriched and written as it is read."""
+    layout = _verbatim_layout(pristine)
+    if layout is not None:
+        return _verbatim_chunks(pristine, layout, verdict, family)
+    return _tree_chunks(pristine, verdict, family)
+
+
+def _tree_chunks(pristine: str, verdict: Verdict, family: str) -> Iterator[str]:
+    """:func:`enrich_chunks` for any streamable file: parsed, enriched and written again
+    element by element."""
     by_nodeid = _items_by_nodeid(verdict, family)
     case = _decision_case(verdict, family)
     yield XML_DECLARATION
@@ -151,6 +179,173 @@ def enrich_chunks(pristine: str, verdict: Verdict, family: str) -> Iterator[str]
             yield f"</{element.tag}>"
 
 
+# -- A file as ElementTree writes it, copied instead of parsed and written again -------------
+#
+# pytest writes its file with ElementTree. Parsing such a file and writing it again gives the
+# same text, except where the parser changes what it reads (a CR in text becomes LF, an empty
+# ``<a></a>`` comes back as ``<a />``, namespaces get prefixes, other quoting or escapes are
+# rewritten). _CANONICAL matches only text in the form ElementTree writes, none of those, so
+# for such a file the untouched parts can be copied: the enriched text is the same, byte for
+# byte, as the element-by-element path writes (tests/unit/test_report_junit_verbatim.py).
+
+_NAME = r"[^\s<>&/=\"':!?]+"  # no ':': no namespace (the parser would rename it)
+_ATTR_VALUE = r'(?:[^<>&"\r\n\t]++|&(?:amp|lt|gt|quot|#13|#10|#09);)*+'
+_TEXT = r"(?:[^<>&\r]++|&(?:amp|lt|gt);)++"
+#: Start tags (one space before each attribute, `` />`` or ``>`` not followed by its end tag),
+#: end tags and text, each with only the escapes ElementTree writes. Possessive quantifiers
+#: (Python 3.11) keep it linear, about 10 ms a megabyte; without them the same expression took
+#: a second a megabyte, more than the copy saves, so before 3.11 every file takes the tree path.
+_CANONICAL = (
+    re.compile(
+        rf'(?:<(?:/{_NAME}>|{_NAME}(?: (?!xmlns[ =]){_NAME}="{_ATTR_VALUE}")*+(?: />|>(?!</)))'
+        rf"|{_TEXT})*+"
+    )
+    if sys.version_info >= (3, 11)
+    else None
+)
+_ROOT_END = "</testsuites>"
+#: ElementTree's attribute escapes, in its order (_writes_as_expected checks them).
+_ATTRIBUTE_ESCAPES = (
+    ("&", "&amp;"),
+    ("<", "&lt;"),
+    (">", "&gt;"),
+    ('"', "&quot;"),
+    ("\r", "&#13;"),
+    ("\n", "&#10;"),
+    ("\t", "&#09;"),
+)
+_SUITE_END = "</testsuite>"
+
+
+class _Layout(NamedTuple):
+    """Where the parts of a file in ElementTree's form are (indexes into its text)."""
+
+    root_tag: str  # ``<testsuites ...>``
+    suite_tag: str  # ``<testsuite ...>`` or ``<testsuite ... />``
+    properties_head: str | None  # the suite's ``<properties>`` up to its end tag, if it has one
+    children: tuple[int, int]  # the suite's other children, with their tails
+    after_suite: tuple[int, int]  # the root's children after the suite
+
+
+@functools.lru_cache(maxsize=1)  # is_streamable, then enrich_chunks (once or twice), one text
+def _verbatim_layout(pristine: str) -> _Layout | None:
+    """The layout of a streamable file that can be copied: in ElementTree's form, well-formed,
+    and with no ``<properties>`` but the suite's own (so no testcase has a tag to replace);
+    ``None`` for any other file."""
+    start = len(XML_DECLARATION) if pristine.startswith(XML_DECLARATION) else 0
+    if not (
+        pristine.startswith(("<testsuites ", "<testsuites>"), start)
+        and pristine.endswith(_ROOT_END)
+        and pristine.count("<testsuites ", start) + pristine.count("<testsuites>", start) == 1
+        and pristine.count("<testsuite ", start) + pristine.count("<testsuite>", start) == 1
+        and _CANONICAL is not None
+        and _writes_as_expected()
+        and _CANONICAL.fullmatch(pristine, start)
+    ):
+        return None
+    try:  # well-formed (for a file that is not, the tree path raises the ParseError)
+        expat.ParserCreate().Parse(pristine, True)
+    except (expat.ExpatError, ValueError):
+        return None
+    # In this form '<' and '>' only delimit tags, and the one testsuite ends at the one
+    # "</testsuite>".
+    root_end = pristine.index(">", start) + 1
+    if pristine[root_end - 2] == "/" or not pristine.startswith(
+        ("<testsuite ", "<testsuite>"), root_end
+    ):
+        return None  # no suite, or text before it
+    suite_end = pristine.index(">", root_end) + 1
+    suite_tag = pristine[root_end:suite_end]
+    properties_head = None
+    first = last = after = suite_end
+    if not suite_tag.endswith(" />"):
+        if pristine[suite_end] != "<":
+            return None  # text before the suite's first child
+        last = pristine.index(_SUITE_END, suite_end)
+        after = last + len(_SUITE_END)
+        if pristine.startswith(("<properties ", "<properties>"), first):
+            tag_end = pristine.index(">", first) + 1
+            if pristine[tag_end - 2] == "/":  # <properties ... />
+                properties_head, first = pristine[first : tag_end - 3] + ">", tag_end
+            else:
+                close = pristine.index("</properties>", tag_end)
+                properties_head, first = pristine[first:close], close + len("</properties>")
+    if pristine.count("<properties", start) != (0 if properties_head is None else 1):
+        return None  # properties elsewhere: testcase tags to replace, or not the layout
+    if pristine[after] != "<":
+        return None  # text after the suite
+    end = len(pristine) - len(_ROOT_END)
+    return _Layout(
+        pristine[start:root_end], suite_tag, properties_head, (first, last), (after, end)
+    )
+
+
+@functools.cache
+def _writes_as_expected() -> bool:
+    """Whether this Python's ElementTree writes what it read as _CANONICAL expects (every
+    escape it reads back, short empty elements): the copy is taken only where it is the text
+    the tree path writes."""
+    probe = '<p a="&amp;&lt;&gt;&quot;&#13;&#10;&#09;\'">&amp;&lt;&gt;"\'\n\t<q /></p>'
+    return ET.tostring(ET.fromstring(probe), encoding="unicode") == probe
+
+
+def _verbatim_chunks(
+    pristine: str, layout: _Layout, verdict: Verdict, family: str
+) -> Iterator[str]:
+    """:func:`enrich_chunks` for a file :func:`_verbatim_layout` accepts: the suite's
+    properties and the decision testcase added, the counters bumped, the rest copied."""
+    case = _decision_case(verdict, family)
+    root = ET.fromstring(layout.root_tag + _ROOT_END)
+    suite_tag = layout.suite_tag
+    suite = ET.fromstring(suite_tag if suite_tag.endswith(" />") else suite_tag + _SUITE_END)
+    yield XML_DECLARATION
+    _bump_for(root, case)
+    yield _start_tag(root)
+    _bump_for(suite, case)
+    yield _start_tag(suite)
+    yield "<properties>" if layout.properties_head is None else layout.properties_head
+    yield from _properties_text(suite_properties(verdict))
+    yield "</properties>"
+    yield from _slices(pristine, *layout.children)
+    yield _children_text([case])
+    yield _SUITE_END
+    yield from _slices(pristine, *layout.after_suite)
+    yield _ROOT_END
+
+
+def _slices(text: str, start: int, end: int) -> Iterator[str]:
+    for offset in range(start, end, _FEED):
+        yield text[offset : min(offset + _FEED, end)]
+
+
+def _properties_text(properties: list[tuple[str, str]]) -> Iterator[str]:
+    """``<property>`` elements as ElementTree writes them, a batch at a time: as text where
+    this Python's ElementTree escapes as :func:`_attribute` does, else as elements."""
+    direct = _writes_as_expected()
+    for start in range(0, len(properties), _BATCH):
+        batch = properties[start : start + _BATCH]
+        if direct:
+            yield "".join([_property_text(name, value) for name, value in batch])
+        else:
+            yield _children_text([_property(name, value) for name, value in batch])
+
+
+def _property_text(name: str, value: str) -> str:
+    """``_property(name, value)`` as ElementTree writes it."""
+    return f'<property name="{_attribute(name)}" value="{_attribute(value)}" />'
+
+
+def _attribute(text: str) -> str:
+    """An attribute value as :func:`_property` makes it and ElementTree escapes it."""
+    if _ATTR_SPECIAL.search(text) is None:
+        return text  # nothing to make visible, replace or escape: most values
+    text = _xml_safe(printable(text))
+    for char, entity in _ATTRIBUTE_ESCAPES:
+        if char in text:
+            text = text.replace(char, entity)
+    return text
+
+
 def _open_suite(
     suite: ET.Element, case: ET.Element, verdict: Verdict, *, own: bool
 ) -> Iterator[str]:
@@ -158,11 +353,8 @@ def _open_suite(
     _bump_for(suite, case)
     yield _start_tag(suite)
     if own:
-        properties = suite_properties(verdict)  # never empty: the decision is one
         yield "<properties>"
-        for start in range(0, len(properties), _BATCH):
-            batch = properties[start : start + _BATCH]
-            yield _children_text([_property(n, v) for n, v in batch])
+        yield from _properties_text(suite_properties(verdict))  # never empty: the decision
         yield "</properties>"
 
 
