@@ -32,7 +32,9 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 # separators: each can clear a screen, ring a bell, forge a link, reorder or break a line.
 #: Bidi marks, embeddings, overrides and isolates, and the line and paragraph separators.
 BIDI_AND_SEPARATORS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029"
-_CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f{BIDI_AND_SEPARATORS}\ud800-\udfff]")
+#: The characters :func:`printable` replaces, as the inside of a regular expression's class.
+CONTROL_CLASS = f"\x00-\x1f\x7f-\x9f{BIDI_AND_SEPARATORS}\ud800-\udfff"
+_CONTROL = re.compile(f"[{CONTROL_CLASS}]")
 _SHORT = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 #: Appended by :func:`shown`: the reports that show a cut value say where the rest is.
 IN_JSON = ", full value in the JSON report"

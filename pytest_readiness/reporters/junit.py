@@ -33,7 +33,7 @@ from xml.parsers import expat
 from pytest_readiness.model import ItemResult, Verdict
 from pytest_readiness.reporters.terminal import render
 from pytest_readiness.text import (
-    BIDI_AND_SEPARATORS,
+    CONTROL_CLASS,
     EVIDENCE_LIMIT,
     MESSAGE_LIMIT,
     printable,
@@ -51,9 +51,7 @@ LEGACY_FAMILIES = ("xunit1", "legacy")
 # compile (a regex of every run that writes JUnit).
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 # What printable, _xml_safe or ElementTree's attribute escaping would change in a value.
-_ATTR_SPECIAL = re.compile(
-    f'[\x00-\x1f\x7f-\x9f{BIDI_AND_SEPARATORS}\ud800-\udfff\ufffe\uffff&<>"]'
-)
+_ATTR_SPECIAL = re.compile(f'[{CONTROL_CLASS}\ufffe\uffff&<>"]')
 
 
 XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>'

@@ -27,7 +27,7 @@ from pytest_readiness.model import (
     WaiverHealth,
     WaiverStatus,
 )
-from pytest_readiness.text import BIDI_AND_SEPARATORS, EVIDENCE_LIMIT, MESSAGE_LIMIT, shown
+from pytest_readiness.text import CONTROL_CLASS, EVIDENCE_LIMIT, MESSAGE_LIMIT, shown
 
 RULE = "_" * 70
 STEP_SUMMARY_ITEMS = 50  # GitHub caps a step summary at 1 MiB; long lists add little there.
@@ -51,7 +51,8 @@ DECISION_ICON: dict[Decision, str] = {
 # Backslash-escape what is active inline in GitHub Markdown (values never start a line, so
 # list and heading markers are inert): emphasis, code, links, HTML, cells, strikethrough,
 # math; '#', '@' and '&' only where they would start an issue link, a mention, an entity.
-_ACTIVE = re.compile(r"([\\`*_\[\]<>|~$]|#(?=\d)|(?<!\w)@(?=\w)|&(?=#?\w+;))")
+_ALWAYS_ACTIVE = "\\`*_[]<>|~$"
+_ACTIVE = re.compile(rf"([{re.escape(_ALWAYS_ACTIVE)}]|#(?=\d)|(?<!\w)@(?=\w)|&(?=#?\w+;))")
 _SPACE = re.compile(r"\s+")
 SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 # A URL in a value: written as an autolink ``<url>``, whose text Markdown takes literally. An
@@ -61,9 +62,9 @@ _URL_TRAILING = ".,;:!?'\""
 # A value in which esc() only puts a backslash before each active character: words of other
 # characters, one space apart (no control character, no '@' or '&', '#' not before a digit,
 # no "://": nothing esc() cuts, collapses, links or escapes only in context).
-_WORD = rf"(?:[^\s\x00-\x1f\x7f-\x9f{BIDI_AND_SEPARATORS}\ud800-\udfff#@&:]|#(?!\d)|:(?!//))+"
+_WORD = rf"(?:[^\s{CONTROL_CLASS}#@&:]|#(?!\d)|:(?!//))+"
 _LITERAL = re.compile(rf"(?:{_WORD}(?: {_WORD})*)?")
-_BACKSLASHED = str.maketrans({char: "\\" + char for char in "\\`*_[]<>|~$"})
+_BACKSLASHED = str.maketrans({char: "\\" + char for char in _ALWAYS_ACTIVE})
 
 
 def write(verdict: Verdict, path: str, config: object = None) -> None:
