@@ -100,7 +100,7 @@ def _check_expanded_size(root: yaml.Node) -> None:
             continue
         children = _children(node)
         if not children_done and any(id(c) not in sizes for c in children):
-            if any(id(c) in open_ for c in children) or id(node) in open_:
+            if any(id(c) in open_ for c in children):
                 line = node.start_mark.line + 1 if node.start_mark else "?"
                 raise BoundExceeded(
                     f"an alias refers to a collection it is inside, which would expand for "
