@@ -24,6 +24,7 @@ import tempfile
 from pathlib import Path
 
 from measure import UNRELATED_PLUGINS, child_env
+from overhead import VARIANT_ARGS
 from suites import LAYOUTS, trivial
 
 #: Run in the child: pytest under a profiler whose clock counts events.
@@ -40,19 +41,10 @@ finally:
 """
 
 
-#: --reports: (plain pytest's arguments, the readiness run's), as bench/overhead.py pairs them.
+#: --reports: (plain pytest's arguments, the readiness run's), bench/overhead.py's pairs.
 PAIRS: dict[str, tuple[list[str], list[str]]] = {
-    "json": (["-p", "no:readiness"], ["--readiness=bench", "--readiness-json=r.json"]),
-    "all": (
-        ["-p", "no:readiness", "--junitxml=plain.xml"],
-        [
-            "--readiness=bench",
-            "--junitxml=ready.xml",
-            "--readiness-json=r.json",
-            "--readiness-html=r.html",
-            "--readiness-md=r.md",
-        ],
-    ),
+    "json": (VARIANT_ARGS["plain"], VARIANT_ARGS["json only"]),
+    "all": (VARIANT_ARGS["plain+junit"], VARIANT_ARGS["all reports"]),
 }
 
 

@@ -24,14 +24,18 @@ READINESS = ["--readiness=bench"]
 ALL_REPORTS = ["--readiness-json=r.json", "--readiness-html=r.html", "--readiness-md=r.md"]
 
 
+#: Each variant's own pytest arguments (bench/events.py counts the same pairs).
+VARIANT_ARGS: dict[str, list[str]] = {
+    "plain+junit": ["-p", "no:readiness", "--junitxml=plain.xml"],
+    "all reports": [*READINESS, "--junitxml=ready.xml", *ALL_REPORTS],
+    "plain": ["-p", "no:readiness"],
+    "json only": [*READINESS, "--readiness-json=r.json"],
+}
+
+
 def variants(dist: int) -> dict[str, list[str]]:
     base = [*PYTEST, "-q", *(["-n", str(dist)] if dist else [])]
-    return {
-        "plain+junit": [*base, "-p", "no:readiness", "--junitxml=plain.xml"],
-        "all reports": [*base, *READINESS, "--junitxml=ready.xml", *ALL_REPORTS],
-        "plain": [*base, "-p", "no:readiness"],
-        "json only": [*base, *READINESS, "--readiness-json=r.json"],
-    }
+    return {name: [*base, *args] for name, args in VARIANT_ARGS.items()}
 
 
 @dataclass(frozen=True)
